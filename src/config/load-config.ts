@@ -1,0 +1,43 @@
+import { SETTINGS, type Config, type SettingName } from "./settings.js";
+
+/** A setting that failed validation: names the variable, the value received and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Reads and validates every setting from `env`; unknown variables are ignored, empty ones count as unset.
+ * @throws ConfigError listing every bad variable at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const raw = env[name] === "" ? undefined : env[name];
+    const value = raw ?? ("default" in s ? s.default : undefined);
+    const parsed = s.schema.safeParse(value);
+    if (parsed.success) out[name] = parsed.data;
+    else {
+      const why = parsed.error.issues.map((i) => i.message).join("; ");
+      problems.push(`${name}=${JSON.stringify(raw ?? null)} is not allowed: ${why}`);
+    }
+  }
+  const config = out as Config;
+  if (problems.length === 0 && config.NODE_ENV === "production" && !config.AUTH_SECRET) {
+    problems.push("AUTH_SECRET is required when NODE_ENV=production (at least 32 characters)");
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** The README configuration table, generated from SETTINGS. */
+export function configTableMarkdown(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => {
+    const def = "default" in s && s.default !== undefined ? `\`${s.default}\`` : "(unset)";
+    return `| ${s.group} | \`${name}\` | ${def} | ${s.doc} |`;
+  });
+  return ["| Group | Variable | Default | Meaning |", "|---|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,193 @@
+/**
+ * Every setting the server reads, declared once: its variable, what it accepts, its default and its meaning.
+ * README's configuration table is generated from this list (`npm run docs:config`) and a test keeps the two
+ * in step.
+ */
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `expected a whole number from ${min} to ${max}` })
+        .max(max, {
+          message: `expected a whole number from ${min} to ${max}`,
+        }),
+    );
+const ratio = z
+  .string()
+  .regex(/^\d*\.?\d+$/, { message: "expected a number from 0 to 1" })
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .min(0, { message: "expected a number from 0 to 1" })
+      .max(1, { message: "expected a number from 0 to 1" }),
+  );
+const postgresUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected a URL like postgres://user:password@host:5432/database" },
+);
+/** Durations like `30s`, `15m`, `6h`, `1d`, or `off`; parsed to milliseconds (0 = off). */
+const duration = z
+  .string()
+  .regex(/^(off|0|\d+(ms|s|m|h|d))$/, { message: "expected off or a duration like 30s, 15m, 6h, 1d" })
+  .transform((v) => {
+    if (v === "off" || v === "0") return 0;
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms"];
+    return Number(m[1]) * unit;
+  });
+
+interface Setting<S extends z.ZodType> {
+  schema: S;
+  /** The default as written in the environment; undefined = unset unless given. */
+  default?: string;
+  group: string;
+  doc: string;
+}
+const setting = <S extends z.ZodType>(s: Setting<S>) => s;
+
+export const SETTINGS = {
+  DATABASE_URL: setting({
+    schema: postgresUrl.optional(),
+    group: "Database",
+    doc: "PostgreSQL connection URL. Unset: the embedded PGlite database in `PGLITE_DIR`.",
+  }),
+  PGLITE_DIR: setting({
+    schema: z.string().min(1),
+    default: "./.data/pglite",
+    group: "Database",
+    doc: "Where the embedded PGlite keeps its files when `DATABASE_URL` is unset; `memory://` keeps nothing.",
+  }),
+  DATABASE_POOL_MAX: setting({
+    schema: int(1, 1000),
+    default: "10",
+    group: "Database",
+    doc: "Largest number of PostgreSQL connections one instance opens.",
+  }),
+  DATABASE_CONNECT_TIMEOUT_MS: setting({
+    schema: int(100, 600_000),
+    default: "5000",
+    group: "Database",
+    doc: "How long start-up waits for PostgreSQL to answer before it gives up.",
+  }),
+  HOST: setting({
+    schema: z.string().min(1),
+    default: "localhost",
+    group: "Server",
+    doc: "Interface the HTTP server binds.",
+  }),
+  PORT: setting({
+    schema: int(0, 65535),
+    default: "4000",
+    group: "Server",
+    doc: "HTTP and WebSocket port (0 = any free port).",
+  }),
+  NODE_ENV: setting({
+    schema: z.enum(["development", "production", "test"]),
+    default: "development",
+    group: "Server",
+    doc: "`production` requires `AUTH_SECRET` and hides error details from clients.",
+  }),
+  SHUTDOWN_TIMEOUT_MS: setting({
+    schema: int(0, 600_000),
+    default: "10000",
+    group: "Server",
+    doc: "How long SIGTERM/SIGINT wait for requests and sockets to drain before closing them.",
+  }),
+  SEED_DEMO: setting({
+    schema: bool,
+    default: "true",
+    group: "Server",
+    doc: "Seed the demo organizations `demo` and `acme` on first start against an empty database.",
+  }),
+  GRAPHQL_MAX_DEPTH: setting({
+    schema: int(1, 100),
+    default: "12",
+    group: "Server",
+    doc: "Deepest selection a query may have; deeper ones are rejected before execution.",
+  }),
+  GRAPHQL_MAX_COST: setting({
+    schema: int(1, 100_000_000),
+    default: "50000",
+    group: "Server",
+    doc: "Largest estimated cost of a query (each field 1, multiplied by `first` down lists); rejected before execution.",
+  }),
+  GRAPHQL_MAX_BATCH: setting({
+    schema: int(1, 100),
+    default: "1",
+    group: "Server",
+    doc: "Most operations one HTTP request may carry (1 = batching off).",
+  }),
+  AUTH_SECRET: setting({
+    schema: z.string().min(32, { message: "expected at least 32 characters" }).optional(),
+    group: "Auth",
+    doc: "HS256 secret for bearer tokens. Unset outside production: a random one per start (the demo token is printed).",
+  }),
+  TOKEN_TTL: setting({
+    schema: duration,
+    default: "12h",
+    group: "Auth",
+    doc: "Lifetime of tokens made by `npm run token` and the printed demo token.",
+  }),
+  REQUIRE_DELETION_REASON: setting({
+    schema: bool,
+    default: "false",
+    group: "Soft delete",
+    doc: "Refuse `softDelete` and bulk deletes without a reason.",
+  }),
+  HARD_DELETE_AFTER_DAYS: setting({
+    schema: int(0, 36_500),
+    default: "90",
+    group: "Soft delete",
+    doc: "Retention: soft-deleted rows older than this may be purged (0 keeps them forever).",
+  }),
+  CASCADE_SOFT_DELETE: setting({
+    schema: bool,
+    default: "true",
+    group: "Soft delete",
+    doc: "Apply CASCADE policies; `false` makes every CASCADE relation behave as RESTRICT.",
+  }),
+  MAX_CASCADE_DEPTH: setting({
+    schema: int(1, 1000),
+    default: "10",
+    group: "Soft delete",
+    doc: "Deepest cascade (levels below the deleted row); a deeper one is refused with RESTRICTED and changes nothing.",
+  }),
+  BULK_BATCH_SIZE: setting({
+    schema: int(1, 100_000),
+    default: "1000",
+    group: "Bulk",
+    doc: "Rows per batch (one transaction each) in bulk operations.",
+  }),
+  BULK_MAX_IDS: setting({
+    schema: int(1, 1_000_000),
+    default: "10000",
+    group: "Bulk",
+    doc: "Most ids one bulk request may name.",
+  }),
+  LOG_LEVEL: setting({
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    default: "info",
+    group: "Logging",
+    doc: "Least severe log level written (JSON lines on stdout).",
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Config = { [K in SettingName]: z.output<(typeof SETTINGS)[K]["schema"]> };

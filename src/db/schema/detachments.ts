@@ -1,0 +1,15 @@
+import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * References cleared by a DETACH policy, kept so that restoring the operation re-attaches exactly them.
+ */
+export const detachments = pgTable(
+  "detachments",
+  {
+    operationId: uuid("operation_id").notNull(),
+    relation: text("relation").notNull(),
+    childId: uuid("child_id").notNull(),
+    parentId: uuid("parent_id").notNull(),
+  },
+  (t) => [index("detachments_operation_idx").on(t.operationId, t.relation)],
+);

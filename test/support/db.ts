@@ -1,0 +1,74 @@
+/**
+ * A private, migrated database per test file: PGlite in memory, or a copy of the migrated PostgreSQL
+ * template. `statements` records every SQL statement drizzle sends, so tests count round trips.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { sql } from "drizzle-orm";
+import { connect } from "../../src/db/connect.js";
+import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
+import { migrate } from "../../src/db/migrate.js";
+import { organizations } from "../../src/db/schema/index.js";
+import { TEMPLATE_DB, withDatabase } from "./global-setup.js";
+
+export const DB_KIND: DatabaseKind = process.env.TEST_DB === "postgres" ? "postgres" : "pglite";
+export const onPostgres = DB_KIND === "postgres";
+
+export interface TestDatabase extends DatabaseHandle {
+  statements: string[];
+  /** The URL of this file's database (PostgreSQL only): open more connections with it. */
+  url?: string;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const statements: string[] = [];
+  const logger = { logQuery: (query: string) => void statements.push(query) };
+  if (DB_KIND === "pglite") {
+    const handle = await connect({ pgliteDir: "memory://", logger });
+    await migrate(handle);
+    statements.length = 0;
+    return { ...handle, statements };
+  }
+  const base = process.env.TEST_DATABASE_URL!;
+  const name = `sdg_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+        break;
+      } catch (err) {
+        // Two files copying the template at the same instant: one waits its turn.
+        if (attempt > 20) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(base, name);
+  const handle = await connect({ url, logger, poolMax: 8 });
+  return {
+    ...handle,
+    statements,
+    url,
+    close: async () => {
+      await handle.close();
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => a.end());
+    },
+  };
+}
+
+/** A fresh organization (tenant) for a test. */
+export async function createOrganization(db: Database, slug = `org-${randomBytes(4).toString("hex")}`) {
+  const [org] = await db.insert(organizations).values({ slug, name: slug }).returning();
+  return org!;
+}
+
+/** Rows of a raw query. */
+export async function query<T = Record<string, unknown>>(db: Database, text: string): Promise<T[]> {
+  return ((await db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
+}
