@@ -21,16 +21,6 @@ const int = (min: number, max: number) =>
           message: `expected a whole number from ${min} to ${max}`,
         }),
     );
-const ratio = z
-  .string()
-  .regex(/^\d*\.?\d+$/, { message: "expected a number from 0 to 1" })
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .min(0, { message: "expected a number from 0 to 1" })
-      .max(1, { message: "expected a number from 0 to 1" }),
-  );
 const postgresUrl = z.string().refine(
   (v) => {
     try {

@@ -1,3 +1,4 @@
+import type { Pool } from "pg";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type * as schema from "./schema/index.js";
 
@@ -10,6 +11,6 @@ export interface DatabaseHandle {
   db: Database;
   kind: DatabaseKind;
   /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and pool statistics use it. */
-  pool?: import("pg").Pool;
+  pool?: Pool;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * CLI, a job runner or a test drives it directly.
  */
 import { randomUUID } from "node:crypto";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
 import { ensureActor } from "./actors.js";
