@@ -1,0 +1,22 @@
+import type { Logger } from "pino";
+import type { Role } from "../auth/roles.js";
+import type { OperationContext } from "../engine/context.js";
+import type { SoftDeleteEngine } from "../engine/engine.js";
+import type { Loaders } from "./loaders.js";
+
+export type Viewer = {
+  subject: string;
+  role: Role;
+  organizationId: string;
+  organizationSlug: string;
+};
+
+/** Per request (HTTP) or per operation (WebSocket). A `type`, not an interface: graphql-ws needs it so. */
+export type Context = {
+  requestId: string;
+  viewer: Viewer;
+  engine: SoftDeleteEngine;
+  loaders: Loaders;
+  op: OperationContext;
+  log: Logger;
+};

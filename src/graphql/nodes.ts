@@ -1,0 +1,31 @@
+/**
+ * The one place where engine rows become GraphQL objects: the global id replaces the uuid (kept as `uuid`
+ * for relation resolvers), and `__typename` drives interface type resolution.
+ */
+import { encodeCursor, type Page } from "../engine/read.js";
+import type { Row } from "../engine/rows.js";
+import { toGlobalId, type NodeType } from "./ids.js";
+import type { ConnectionSource } from "./types/connection.js";
+
+export type NodeSource = Row & { uuid: string; __typename: NodeType };
+
+export function toNode(type: NodeType, row: Row): NodeSource;
+export function toNode(type: NodeType, row: Row | null | undefined): NodeSource | null;
+export function toNode(type: NodeType, row: Row | null | undefined): NodeSource | null {
+  if (!row) return null;
+  return { ...row, uuid: row.id, id: toGlobalId(type, row.id), __typename: type };
+}
+
+export function toConnection(type: NodeType, page: Page): ConnectionSource<NodeSource> {
+  const edges = page.rows.map((row) => ({ node: toNode(type, row), cursor: encodeCursor(row.cursor) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: page.totalCount,
+  };
+}

@@ -1,0 +1,54 @@
+import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from "type-graphql";
+import { auditPage, decodeAuditCursor, encodeAuditCursor } from "../../engine/audit-log.js";
+import { MAX_PAGE_SIZE } from "../args.js";
+import type { Context } from "../context.js";
+import { BadUserInputError } from "../errors.js";
+import { fromGlobalId, toGlobalId, type NodeType } from "../ids.js";
+import { isUuid } from "../../engine/sql.js";
+import { AuditAction, AuditEntryConnection } from "../types/audit.types.js";
+
+@Resolver()
+export class AuditResolver {
+  @Authorized("ADMIN")
+  @Query(() => AuditEntryConnection, { description: "The audit trail of the caller's organization, newest first." })
+  async auditLog(
+    @Ctx() ctx: Context,
+    @Arg("entityId", () => ID, { nullable: true }) entityId?: string | null,
+    @Arg("operationId", () => ID, { nullable: true }) operationId?: string | null,
+    @Arg("actor", () => String, { nullable: true }) actor?: string | null,
+    @Arg("action", () => AuditAction, { nullable: true }) action?: AuditAction | null,
+    @Arg("first", () => Int, { defaultValue: 20 }) first = 20,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+  ) {
+    if (first < 0 || first > MAX_PAGE_SIZE)
+      throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+    if (operationId && !isUuid(operationId))
+      throw new BadUserInputError("operationId", `operationId must be an operation id returned by this API, got ${JSON.stringify(operationId)}`);
+    const page = await auditPage(
+      ctx.engine.db,
+      ctx.op,
+      {
+        entityId: entityId ? fromGlobalId(entityId, "entityId").id : undefined,
+        operationId: operationId ?? undefined,
+        actor: actor ?? undefined,
+        action: action ?? undefined,
+      },
+      first,
+      decodeAuditCursor(after),
+    );
+    const edges = page.entries.map((e) => ({
+      cursor: encodeAuditCursor(e.id),
+      node: { ...e, id: String(e.id), entityId: toGlobalId(e.entityType as NodeType, e.entityId) },
+    }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: !!after,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount: page.count,
+    };
+  }
+}

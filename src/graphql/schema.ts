@@ -1,0 +1,44 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema, type AuthChecker } from "type-graphql";
+import { roleAtLeast, type Role } from "../auth/roles.js";
+import type { Context } from "./context.js";
+import { AuditResolver } from "./resolvers/audit.resolver.js";
+import { CommentResolver } from "./resolvers/comment.resolver.js";
+import { ProjectResolver } from "./resolvers/project.resolver.js";
+import { QueryResolver } from "./resolvers/query.resolver.js";
+import { SoftDeleteResolver } from "./resolvers/soft-delete.resolver.js";
+import { TaskAssignmentResolver } from "./resolvers/task-assignment.resolver.js";
+import { TaskResolver } from "./resolvers/task.resolver.js";
+import { UserResolver } from "./resolvers/user.resolver.js";
+import { WriteResolver } from "./resolvers/write.resolver.js";
+import { Comment, Project, Task, TaskAssignment, User } from "./types/entities.types.js";
+
+/** `@Authorized("EDITOR")` means "EDITOR or above". */
+const authChecker: AuthChecker<Context, Role> = ({ context }, roles) =>
+  roles.every((min) => roleAtLeast(context.viewer.role, min));
+
+export const RESOLVERS = [
+  QueryResolver,
+  UserResolver,
+  ProjectResolver,
+  TaskResolver,
+  CommentResolver,
+  TaskAssignmentResolver,
+  WriteResolver,
+  SoftDeleteResolver,
+  AuditResolver,
+] as const;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The schema (built once per process: type-graphql's metadata is global). */
+export function createSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({
+    resolvers: [...RESOLVERS] as never,
+    orphanedTypes: [User, Project, Task, Comment, TaskAssignment],
+    authChecker,
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+  });
+  return built;
+}

@@ -1,0 +1,227 @@
+/**
+ * The HTTP and WebSocket server: express 5 + Apollo Server 5 on /graphql, graphql-ws on the same path,
+ * the offline IDE, and /healthz + /readyz. Built from its dependencies so tests start it on port 0.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import { GraphQLError, parse, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
+import { WebSocketServer } from "ws";
+import { sql } from "drizzle-orm";
+import type { DatabaseHandle } from "../db/database.js";
+import type { SoftDeleteEngine } from "../engine/engine.js";
+import type { Context, Viewer } from "../graphql/context.js";
+import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
+import { checkLimits, type Limits } from "../graphql/limits.js";
+import { Loaders } from "../graphql/loaders.js";
+import { maskError } from "../graphql/mask-error.js";
+import { createSchema } from "../graphql/schema.js";
+import { authenticate } from "./authenticate.js";
+import { mountIde } from "./ide.js";
+import { OrganizationDirectory } from "./organizations.js";
+
+export const GRAPHQL_PATH = "/graphql";
+
+export interface AppOptions {
+  handle: DatabaseHandle;
+  engine: SoftDeleteEngine;
+  secret: string;
+  log: Logger;
+  limits: Limits;
+  /** Most operations per HTTP request; 1 turns batching off. @default 1 */
+  maxBatch?: number;
+  /** Include stack traces of expected errors (never of masked ones). @default false */
+  debug?: boolean;
+  /** How long `close()` waits for requests and sockets. @default 10000 */
+  shutdownTimeoutMs?: number;
+}
+
+export interface App {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  /** Listens and resolves with the bound URL of the GraphQL endpoint. */
+  listen(port: number, host: string): Promise<string>;
+  /** Drains HTTP and WebSocket within the shutdown timeout; does not close the database. */
+  close(): Promise<void>;
+}
+
+function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Context {
+  const op = { organizationId: viewer.organizationId, actor: viewer.subject, requestId };
+  return {
+    requestId,
+    viewer,
+    engine: opts.engine,
+    op,
+    loaders: new Loaders(opts.engine, op),
+    log: opts.log.child({ requestId }),
+  };
+}
+
+/** Logs unexpected errors with the request id; masking itself happens in formatError. */
+function errorLogging(log: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const { unexpected } = maskError({ message: error.message }, error);
+            if (unexpected) (contextValue?.log ?? log).error({ err: unexpected }, "unexpected error");
+          }
+        },
+      };
+    },
+  };
+}
+
+function limitsPlugin(limits: Limits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, schema }) {
+          checkLimits(schema, document, request.variables, request.operationName, limits);
+        },
+      };
+    },
+  };
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const schema = await createSchema();
+  const orgs = new OrganizationDirectory(opts.handle.db);
+  const app = express();
+  const httpServer = createServer(app);
+  const maxBatch = opts.maxBatch ?? 1;
+
+  app.disable("x-powered-by");
+  app.use((req, res, next) => {
+    const given = req.headers["x-request-id"];
+    const id = typeof given === "string" && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader("x-request-id", id);
+    next();
+  });
+  app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await Promise.race([
+        opts.handle.db.execute(sql`SELECT 1`),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000)),
+      ]);
+      res.json({ status: "ready", database: opts.handle.kind });
+    } catch {
+      res.status(503).json({ status: "unavailable", database: opts.handle.kind });
+    }
+  });
+  mountIde(app, GRAPHQL_PATH);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.viewer = await authenticate(ctx.connectionParams?.authorization, opts.secret, orgs);
+          return true;
+        } catch (err) {
+          const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
+          ctx.extra.socket.close(4401, `UNAUTHENTICATED: ${reason}`.slice(0, 120));
+          return false;
+        }
+      },
+      context: (ctx) => makeContext(opts, ctx.extra.viewer!, randomUUID()),
+      onSubscribe: (_ctx, _id, payload) => {
+        // Limits are checked before execution, as over HTTP.
+        try {
+          checkLimits(schema, parse(payload.query), payload.variables ?? undefined, payload.operationName, opts.limits);
+        } catch (err) {
+          const error = err instanceof GraphQLError ? err : new ApiError("BAD_USER_INPUT", "invalid query");
+          return [maskError(error.toJSON(), error).formatted as GraphQLError];
+        }
+        return undefined;
+      },
+      onNext: (_ctx, _id, _payload, args, result) => maskResult(result as ExecutionResult, opts.log, args.contextValue as Context),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: maxBatch > 1,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskError(formatted, error).formatted,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownTimeoutMs ?? 10_000 }),
+      ApolloServerPluginLandingPageDisabled(),
+      limitsPlugin(opts.limits),
+      errorLogging(opts.log),
+      {
+        async serverWillStart() {
+          return { drainServer: async () => void (await wsCleanup.dispose()) };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: "1mb" }),
+    (req, res, next) => {
+      if (Array.isArray(req.body) && req.body.length > maxBatch) {
+        res.status(400).json({
+          errors: [{ message: `at most ${maxBatch} operation(s) per request (GRAPHQL_MAX_BATCH)`, extensions: { code: "BAD_USER_INPUT" } }],
+        });
+        return;
+      }
+      next();
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const viewer = await authenticate(req.headers.authorization, opts.secret, orgs);
+        return makeContext(opts, viewer, res.locals.requestId as string);
+      },
+    }),
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpServer,
+    schema,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          const addr = httpServer.address();
+          const bound = typeof addr === "object" && addr ? addr.port : port;
+          const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          resolve(`http://${shownHost}:${bound}${GRAPHQL_PATH}`);
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, "server shutting down");
+        await apollo.stop();
+        await new Promise<void>((r) => wsServer.close(() => r()));
+        if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+      })();
+      return closing;
+    },
+  };
+}
+
+function maskResult(result: ExecutionResult, log: Logger, ctx: Context | undefined): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const errors = result.errors.map((e) => {
+    const { formatted, unexpected } = maskError(e.toJSON(), e);
+    if (unexpected) (ctx?.log ?? log).error({ err: unexpected }, "unexpected error");
+    return formatted;
+  });
+  return { ...result, errors } as unknown as ExecutionResult;
+}

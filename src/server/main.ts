@@ -1,0 +1,109 @@
+/**
+ * `npm start`: validate the configuration, open and migrate the database, seed the demo on an empty one,
+ * serve, and shut down cleanly on SIGTERM/SIGINT. A bad setting or an unreachable database stops start-up
+ * with one line naming the problem and a non-zero exit.
+ */
+import "reflect-metadata";
+import "dotenv/config";
+import { randomBytes } from "node:crypto";
+import { pino } from "pino";
+import { signToken } from "../auth/token.js";
+import { ConfigError, loadConfig } from "../config/load-config.js";
+import type { Config } from "../config/settings.js";
+import { connect, DatabaseUnavailableError } from "../db/connect.js";
+import { migrate } from "../db/migrate.js";
+import { createRegistry } from "../domain/model.js";
+import { SoftDeleteEngine } from "../engine/engine.js";
+import { seedDemo } from "../seed/demo.js";
+import { createApp } from "./app.js";
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  const log = pino({ level: config.LOG_LEVEL });
+  const secret = config.AUTH_SECRET ?? randomBytes(32).toString("base64url");
+
+  let handle;
+  try {
+    handle = await connect({
+      url: config.DATABASE_URL,
+      pgliteDir: config.PGLITE_DIR,
+      poolMax: config.DATABASE_POOL_MAX,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
+    await migrate(handle);
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError) fail(`Cannot start: ${err.message}`, 1);
+    fail(`Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, 1);
+  }
+
+  const engine = new SoftDeleteEngine(handle.db, createRegistry(), {
+    requireReason: config.REQUIRE_DELETION_REASON,
+    cascade: config.CASCADE_SOFT_DELETE,
+    maxCascadeDepth: config.MAX_CASCADE_DEPTH,
+  });
+  if (config.SEED_DEMO) {
+    const seeded = await seedDemo(handle.db, engine);
+    if (seeded.seeded) log.info({ organizations: seeded.organizations.map((o) => o.slug) }, "seeded demo data");
+  }
+
+  const app = await createApp({
+    handle,
+    engine,
+    secret,
+    log,
+    limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
+    maxBatch: config.GRAPHQL_MAX_BATCH,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  let url: string;
+  try {
+    url = await app.listen(config.PORT, config.HOST);
+  } catch (err) {
+    await handle.close();
+    fail(`Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${err instanceof Error ? err.message : err}`, 1);
+  }
+
+  const database = handle.kind === "pglite" ? `embedded PGlite (${config.PGLITE_DIR})` : "PostgreSQL";
+  process.stdout.write(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
+  if (config.NODE_ENV !== "production") {
+    const token = await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, secret, config.TOKEN_TTL);
+    process.stdout.write(`Demo ADMIN token (subject admin@demo.test, organization "demo"):\n  ${token}\n\n`);
+    process.stdout.write(
+      `Try it:\n  export TOKEN=${token}\n  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\\n    -d '{"query":"{ viewer { subject role organization { slug } } }"}'\n\n`,
+    );
+    if (!config.AUTH_SECRET) process.stdout.write("AUTH_SECRET is unset: this secret lives only as long as this process.\n\n");
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      log.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 5000);
+    deadline.unref();
+    await app.close();
+    await handle.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Cannot start: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}\n`);
+  process.exit(1);
+});
