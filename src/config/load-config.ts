@@ -22,15 +22,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (parsed.success) out[name] = parsed.data;
     else {
       const why = parsed.error.issues.map((i) => i.message).join("; ");
-      problems.push(`${name}=${JSON.stringify(raw ?? null)} is not allowed: ${why}`);
+      problems.push(`${name}=${shown(raw, s.secret === true)} is not allowed: ${why}`);
     }
   }
   const config = out as Config;
-  if (problems.length === 0 && config.NODE_ENV === "production" && !config.AUTH_SECRET) {
+  // Checked whatever else failed, so one run lists every problem (a too-short secret is listed already).
+  if (config.NODE_ENV === "production" && "AUTH_SECRET" in out && !config.AUTH_SECRET) {
     problems.push("AUTH_SECRET is required when NODE_ENV=production (at least 32 characters)");
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** The received value as an error message may show it: never a secret, nor a URL's password. */
+function shown(raw: string | undefined, secret: boolean): string {
+  if (raw === undefined) return "null";
+  if (secret) return `(hidden, ${raw.length} characters)`;
+  return JSON.stringify(raw.replace(/(\/\/[^/@:\s]*):\S*@/, "$1:***@"));
 }
 
 /** The README configuration table, generated from SETTINGS. */

@@ -42,6 +42,11 @@ const duration = z
     const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms"];
     return Number(m[1]) * unit;
   });
+/** A duration that must be positive (no `off`). */
+const positiveDuration = z
+  .string()
+  .regex(/^[1-9]\d*(ms|s|m|h|d)$/, { message: "expected a positive duration like 30m, 12h, 7d" })
+  .pipe(duration);
 
 interface Setting<S extends z.ZodType> {
   schema: S;
@@ -49,6 +54,8 @@ interface Setting<S extends z.ZodType> {
   default?: string;
   group: string;
   doc: string;
+  /** A credential: error messages give its length, never its value. */
+  secret?: boolean;
 }
 const setting = <S extends z.ZodType>(s: Setting<S>) => s;
 
@@ -126,11 +133,12 @@ export const SETTINGS = {
   }),
   AUTH_SECRET: setting({
     schema: z.string().min(32, { message: "expected at least 32 characters" }).optional(),
+    secret: true,
     group: "Auth",
     doc: "HS256 secret for bearer tokens. Unset outside production: a random one per start (the demo token is printed).",
   }),
   TOKEN_TTL: setting({
-    schema: duration,
+    schema: positiveDuration,
     default: "12h",
     group: "Auth",
     doc: "Lifetime of tokens made by `npm run token` and the printed demo token.",

@@ -16,6 +16,8 @@ export interface ConnectOptions {
   poolMax?: number;
   /** @default 5000 */
   connectTimeoutMs?: number;
+  /** PGlite only: start from this data directory tarball (`dumpDataDir()`), e.g. a prepared test database. */
+  pgliteLoadDataDir?: Blob;
   /** Receives every statement drizzle sends (tests count round trips with it). */
   logger?: Logger;
 }
@@ -71,7 +73,8 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
   const dir = options.pgliteDir ?? "./.data/pglite";
   let client: InstanceType<typeof PGlite>;
   try {
-    if (dir.startsWith("memory://")) client = new PGlite(dir);
+    if (dir.startsWith("memory://"))
+      client = new PGlite(dir, options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {});
     else {
       mkdirSync(dir, { recursive: true });
       client = new PGlite(dir);
@@ -82,5 +85,5 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
     throw new DatabaseUnavailableError(`cannot open the embedded database in ${dir}: ${reason}`);
   }
   const db = drizzle({ client, schema, logger: options.logger ?? false }) as unknown as Database;
-  return { db, kind: "pglite", close: () => client.close() };
+  return { db, kind: "pglite", pglite: client, close: () => client.close() };
 }

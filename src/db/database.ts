@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import type { Pool } from "pg";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type * as schema from "./schema/index.js";
@@ -12,5 +13,7 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and pool statistics use it. */
   pool?: Pool;
+  /** The embedded PGlite instance (PGlite only). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }

@@ -116,8 +116,18 @@ export class SoftDeleteEngine {
 
   // ---------------------------------------------------------------- writes
 
+  /** Actor rows are committed on their own and never deleted (erasure blanks them), so ids can be kept. */
+  private readonly actorIds = new Map<string, string>();
+
   private async begin(ctx: OperationContext, reason?: string | null): Promise<AuditInfo> {
-    return { ctx, actorId: await ensureActor(this.db, ctx), operationId: randomUUID(), reason: reason ?? null };
+    const key = `${ctx.organizationId}\u0000${ctx.actor}`;
+    let actorId = this.actorIds.get(key);
+    if (!actorId) {
+      actorId = await ensureActor(this.db, ctx);
+      if (this.actorIds.size > 10_000) this.actorIds.clear();
+      this.actorIds.set(key, actorId);
+    }
+    return { ctx, actorId, operationId: randomUUID(), reason: reason ?? null };
   }
 
   private async run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
@@ -264,11 +274,16 @@ export class SoftDeleteEngine {
       throw new InvalidInputError("reason", "a reason is required to delete (REQUIRE_DELETION_REASON=true)");
     const info = await this.begin(ctx, reason);
     const work = async (tx: Database): Promise<SoftDeleteResult> => {
-      const ids = await softDeleteWhere(tx, entity, sql`id = ${isUuid(id) ? id : null}::uuid`, info);
+      const target = sql`id = ${isUuid(id) ? id : null}::uuid`;
+      let ids = await softDeleteWhere(tx, entity, target, info);
       if (!ids.length) {
         // Zero rows: decide why without a race (the row is locked by now if it exists).
         const current = await this.lockRow(tx, entity, ctx, id);
-        throw current.deletedAt ? new AlreadyDeletedError(entity.name, id) : new NotFoundError(entity.name, id);
+        if (current.deletedAt) throw new AlreadyDeletedError(entity.name, id);
+        // Live now: a concurrent restore committed after our UPDATE's snapshot. We hold its lock, so the
+        // delete simply comes after the restore.
+        ids = await softDeleteWhere(tx, entity, target, info);
+        if (!ids.length) throw new NotFoundError(entity.name, id);
       }
       const counts = await cascadeSoftDelete(tx, this.registry, entity, ids, info, {
         maxDepth: this.options.maxCascadeDepth,
@@ -314,20 +329,32 @@ export class SoftDeleteEngine {
     withAncestors: boolean,
     counts: Counts,
     isTarget: boolean,
+    pending = new Set<string>(),
   ): Promise<void> {
+    pending.add(`${entity.name}:${current.id}`);
     for (const rel of this.registry.parentsOf(entity.name)) {
       if (rel.policy !== "CASCADE" && rel.policy !== "RESTRICT") continue;
       const parentId = current[this.fieldOf(entity, rel.column)];
       if (parentId === null || parentId === undefined) continue;
       if (await this.parentIsLive(tx, rel, String(parentId), info.ctx, rel.name)) continue;
-      if (!withAncestors) throw new ParentDeletedError(entity.name, rel.name, rel.parent, String(parentId));
+      // A deleted parent already waiting below us is a reference cycle: no member can be live first.
+      if (!withAncestors || pending.has(`${rel.parent}:${String(parentId)}`))
+        throw new ParentDeletedError(entity.name, rel.name, rel.parent, String(parentId));
       const parent = this.registry.entity(rel.parent);
       const parentRow = await this.lockRow(tx, parent, info.ctx, String(parentId));
-      await this.restoreOne(tx, parent, parentRow, info, true, counts, false);
+      await this.restoreOne(tx, parent, parentRow, info, true, counts, false, pending);
     }
     // An ancestor's restore may have brought this row back with its own operation.
     const fresh = await this.lockRow(tx, entity, info.ctx, current.id);
-    if (!fresh.deletedAt) return;
+    if (!fresh.deletedAt) {
+      // That restore counted it, but `cascaded` leaves the target out.
+      if (isTarget) {
+        const n = (counts.get(entity.name) ?? 0) - 1;
+        if (n > 0) counts.set(entity.name, n);
+        else counts.delete(entity.name);
+      }
+      return;
+    }
     const ids = await restoreWhere(tx, this.registry, entity, sql`${c(entity.table.id)} = ${current.id}::uuid`, info);
     if (!ids.length) throw new ParentDeletedError(entity.name, "(a parent)", "parent", current.id);
     if (!isTarget) counts.set(entity.name, (counts.get(entity.name) ?? 0) + 1);

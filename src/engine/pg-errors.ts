@@ -2,6 +2,8 @@
 export interface PgErrorLike {
   code: string;
   constraint?: string;
+  table?: string;
+  column?: string;
   message: string;
 }
 

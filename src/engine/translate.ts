@@ -4,7 +4,8 @@ import type { Registry } from "./registry.js";
 
 /**
  * Turns the database's constraint errors into the engine's typed errors where they arise:
- * 23505 on a live-rows unique key → CONFLICT naming the key; 23503 → BAD_USER_INPUT.
+ * 23505 on a live-rows unique key → CONFLICT naming the key; 23503 → BAD_USER_INPUT; 23502 (a required field
+ * left null) → BAD_USER_INPUT naming the field.
  */
 export function translateDbError(registry: Registry, err: unknown): unknown {
   if (err instanceof EngineError) return err;
@@ -18,6 +19,13 @@ export function translateDbError(registry: Registry, err: unknown): unknown {
   }
   if (pg.code === "23503")
     return new InvalidInputError(pg.constraint ?? "reference", "a referenced row does not exist");
+  if (pg.code === "23502" && pg.column) {
+    const entity = [...registry.entities.values()].find((e) => e.tableName === pg.table);
+    const field =
+      Object.entries(entity?.table ?? {}).find(([, col]) => (col as { name?: unknown })?.name === pg.column)?.[0] ??
+      pg.column;
+    return new InvalidInputError(field, `${field} is required and cannot be null`, null);
+  }
   if (pg.code === "22P02") return new InvalidInputError("id", "malformed value");
   return err;
 }

@@ -4,7 +4,7 @@
  * with one line naming the problem and a non-zero exit.
  */
 import "reflect-metadata";
-import "dotenv/config";
+import { config as loadDotenv } from "dotenv";
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { signToken } from "../auth/token.js";
@@ -23,6 +23,7 @@ function fail(message: string, code: number): never {
 }
 
 async function main() {
+  loadDotenv({ quiet: true });
   let config: Config;
   try {
     config = loadConfig();

@@ -9,7 +9,6 @@ import { signToken } from "../../src/auth/token.js";
 import type { Role } from "../../src/auth/roles.js";
 import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine, type EngineOptions } from "../../src/engine/engine.js";
-import { seedDemo } from "../../src/seed/demo.js";
 import { createApp, type App } from "../../src/server/app.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 
@@ -30,9 +29,8 @@ export interface TestApi {
 }
 
 export async function startTestApi(options: { engine?: EngineOptions; limits?: { maxDepth: number; maxCost: number }; maxBatch?: number } = {}): Promise<TestApi> {
-  const db = await openTestDatabase();
+  const db = await openTestDatabase({ seeded: true });
   const engine = new SoftDeleteEngine(db.db, createRegistry(), options.engine ?? {});
-  await seedDemo(db.db, engine);
   const app = await createApp({
     handle: db,
     engine,

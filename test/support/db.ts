@@ -7,9 +7,9 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
-import { migrate } from "../../src/db/migrate.js";
 import { organizations } from "../../src/db/schema/index.js";
-import { TEMPLATE_DB, withDatabase } from "./global-setup.js";
+import { readFileSync } from "node:fs";
+import { pgliteDumpPath, SEEDED_TEMPLATE_DB, TEMPLATE_DB, withDatabase } from "./global-setup.js";
 
 export const DB_KIND: DatabaseKind = process.env.TEST_DB === "postgres" ? "postgres" : "pglite";
 export const onPostgres = DB_KIND === "postgres";
@@ -20,13 +20,17 @@ export interface TestDatabase extends DatabaseHandle {
   url?: string;
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+/**
+ * @param options.seeded start from the demo seed (organizations `demo` and `acme`) instead of an empty,
+ * migrated database. @default false
+ */
+export async function openTestDatabase(options: { seeded?: boolean } = {}): Promise<TestDatabase> {
+  const seeded = options.seeded ?? false;
   const statements: string[] = [];
   const logger = { logQuery: (query: string) => void statements.push(query) };
   if (DB_KIND === "pglite") {
-    const handle = await connect({ pgliteDir: "memory://", logger });
-    await migrate(handle);
-    statements.length = 0;
+    const dump = new Blob([readFileSync(pgliteDumpPath(seeded))]);
+    const handle = await connect({ pgliteDir: "memory://", pgliteLoadDataDir: dump, logger });
     return { ...handle, statements };
   }
   const base = process.env.TEST_DATABASE_URL!;
@@ -36,7 +40,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${seeded ? SEEDED_TEMPLATE_DB : TEMPLATE_DB}"`);
         break;
       } catch (err) {
         // Two files copying the template at the same instant: one waits its turn.
