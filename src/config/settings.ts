@@ -121,7 +121,7 @@ export const SETTINGS = {
   }),
   GRAPHQL_MAX_COST: setting({
     schema: int(1, 100_000_000),
-    default: "50000",
+    default: "200000",
     group: "Server",
     doc: "Largest estimated cost of a query (each field 1, multiplied by `first` down lists); rejected before execution.",
   }),

@@ -36,7 +36,7 @@ export async function startTestApi(options: { engine?: EngineOptions; limits?: {
     engine,
     secret: TEST_SECRET,
     log: pino({ level: "silent" }),
-    limits: options.limits ?? { maxDepth: 12, maxCost: 50_000 },
+    limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },
     maxBatch: options.maxBatch ?? 1,
     shutdownTimeoutMs: 2000,
   });
