@@ -224,10 +224,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }),
     close: () => {
       closing ??= (async () => {
+        // Tell WebSocket clients first (1001 Going Away), then drain HTTP within the grace period.
         for (const client of wsServer.clients) client.close(1001, "server shutting down");
         await apollo.stop();
+        for (const client of wsServer.clients) client.terminate();
         await new Promise<void>((r) => wsServer.close(() => r()));
-        if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        if (httpServer.listening) {
+          httpServer.closeAllConnections();
+          await new Promise<void>((r) => httpServer.close(() => r()));
+        }
       })();
       return closing;
     },

@@ -28,7 +28,7 @@ async function main() {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
+    if (err instanceof ConfigError) fail(`Cannot start: invalid configuration: ${err.problems.join("; ")}`, 2);
     throw err;
   }
   const log = pino({ level: config.LOG_LEVEL });

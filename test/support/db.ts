@@ -9,7 +9,8 @@ import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
 import { organizations } from "../../src/db/schema/index.js";
 import { readFileSync } from "node:fs";
-import { pgliteDumpPath, SEEDED_TEMPLATE_DB, TEMPLATE_DB, withDatabase } from "./global-setup.js";
+import { inject } from "vitest";
+import { pgliteDumpPath, templateDb, withDatabase } from "./global-setup.js";
 
 export const DB_KIND: DatabaseKind = process.env.TEST_DB === "postgres" ? "postgres" : "pglite";
 export const onPostgres = DB_KIND === "postgres";
@@ -29,18 +30,18 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
   const statements: string[] = [];
   const logger = { logQuery: (query: string) => void statements.push(query) };
   if (DB_KIND === "pglite") {
-    const dump = new Blob([readFileSync(pgliteDumpPath(seeded))]);
+    const dump = new Blob([readFileSync(pgliteDumpPath(inject("testRun"), seeded))]);
     const handle = await connect({ pgliteDir: "memory://", pgliteLoadDataDir: dump, logger });
     return { ...handle, statements };
   }
   const base = process.env.TEST_DATABASE_URL!;
-  const name = `sdg_test_${randomBytes(6).toString("hex")}`;
+  const name = `sdg_test_${inject("testRun")}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${seeded ? SEEDED_TEMPLATE_DB : TEMPLATE_DB}"`);
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDb(inject("testRun"), seeded)}"`);
         break;
       } catch (err) {
         // Two files copying the template at the same instant: one waits its turn.

@@ -4,9 +4,9 @@
  * directory tarballs (each file opens an in-memory PGlite from one). Files thus run in parallel on private
  * databases without paying for migrations or seeding.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { connect } from "../../src/db/connect.js";
@@ -16,10 +16,27 @@ import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { seedDemo } from "../../src/seed/demo.js";
 
-export const TEMPLATE_DB = "sdg_test_template";
-export const SEEDED_TEMPLATE_DB = "sdg_test_template_seeded";
-export const PGLITE_DUMPS = join(tmpdir(), `sdg-test-${process.getuid?.() ?? 0}`);
-export const pgliteDumpPath = (seeded: boolean) => join(PGLITE_DUMPS, seeded ? "seeded.tar" : "migrated.tar");
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** This run's id: names its template databases and dump files, so concurrent runs never collide. */
+    testRun: string;
+  }
+}
+
+/** Per run (the vitest main process), so two engineers' runs on one machine stay apart. */
+const RUN = `p${process.pid}`;
+export const templateDb = (run: string, seeded: boolean) => `sdg_test_${run}_template${seeded ? "_seeded" : ""}`;
+export const pgliteDumpPath = (run: string, seeded: boolean) =>
+  join(tmpdir(), `sdg-test-${run}`, seeded ? "seeded.tar" : "migrated.tar");
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -33,32 +50,49 @@ async function prepare(handle: DatabaseHandle, seeded: boolean) {
 }
 
 export default async function setup(project: TestProject) {
+  project.provide("testRun", RUN);
   const env = project.config.env as Record<string, string | undefined>;
   if (env.TEST_DB === "pglite") {
-    mkdirSync(PGLITE_DUMPS, { recursive: true });
+    mkdirSync(dirname(pgliteDumpPath(RUN, false)), { recursive: true });
     for (const seeded of [false, true]) {
       const handle = await connect({ pgliteDir: "memory://" });
       await prepare(handle, seeded);
       const dump = await handle.pglite!.dumpDataDir("none");
-      writeFileSync(pgliteDumpPath(seeded), Buffer.from(await dump.arrayBuffer()));
+      writeFileSync(pgliteDumpPath(RUN, seeded), Buffer.from(await dump.arrayBuffer()));
       await handle.close();
     }
-    return;
+    return () => rmSync(dirname(pgliteDumpPath(RUN, false)), { recursive: true, force: true });
   }
   const url = env.TEST_DATABASE_URL;
   if (env.TEST_DB !== "postgres" || !url) return;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sdg_test_%'`);
-    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    for (const name of [TEMPLATE_DB, SEEDED_TEMPLATE_DB]) {
+    // Databases left by runs whose process is gone (killed mid-run) are dropped; live runs' are left alone.
+    const existing = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sdg_test_p%'`);
+    for (const { datname } of existing.rows) {
+      const pid = Number(/^sdg_test_p(\d+)_/.exec(datname)?.[1]);
+      if (pid && !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+    for (const seeded of [false, true]) {
+      const name = templateDb(RUN, seeded);
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.query(`CREATE DATABASE "${name}"`);
       const handle = await connect({ url: withDatabase(url, name), poolMax: 1 });
-      await prepare(handle, name === SEEDED_TEMPLATE_DB);
+      await prepare(handle, seeded);
       await handle.close();
     }
   } finally {
     await admin.end();
   }
+  return async () => {
+    const a = new pg.Client({ connectionString: url });
+    await a.connect();
+    try {
+      const mine = await a.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`sdg_test_${RUN}_%`]);
+      for (const { datname } of mine.rows) await a.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    } finally {
+      await a.end();
+    }
+  };
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm start` as an operator meets it: bad settings and unreachable databases stop start-up with one line
+ * and a non-zero exit; a good start prints the URL and a working demo token, answers /healthz and /readyz,
+ * and SIGTERM drains HTTP and WebSocket and exits 0.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
+import { wsClient, wsExec } from "../support/ws.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = ["--import", "@swc-node/register/esm-register", "src/server/main.ts"];
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, MAIN, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent", HOST: "127.0.0.1", PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+async function exitOf(env: Record<string, string>) {
+  const { child, output } = start(env);
+  const [code] = (await once(child, "exit")) as [number];
+  return { code, ...output() };
+}
+
+describe("start-up refuses bad configuration and unreachable databases with one line", () => {
+  test.each([
+    [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
+    [{ PORT: "abc" }, "PORT"],
+    [{ BULK_BATCH_SIZE: "0" }, "BULK_BATCH_SIZE"],
+    [{ NODE_ENV: "production" }, "AUTH_SECRET"],
+  ])("%j → exit 2 naming %s", async (env, name) => {
+    const r = await exitOf({ PGLITE_DIR: "memory://", ...env });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(name);
+    expect(r.stdout).toBe("");
+  });
+
+  test("an unreachable PostgreSQL → exit 1 with one line naming it, no stack trace", async () => {
+    const r = await exitOf({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing", DATABASE_CONNECT_TIMEOUT_MS: "2000" });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/cannot reach PostgreSQL at 127\.0\.0\.1:1/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
+  let db: TestDatabase | undefined;
+  let server: ReturnType<typeof start>;
+  let url: string;
+  let token: string;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = { SEED_DEMO: "true", SHUTDOWN_TIMEOUT_MS: "3000" };
+    if (onPostgres) {
+      db = await openTestDatabase();
+      env.DATABASE_URL = db.url!;
+    } else env.PGLITE_DIR = "memory://";
+    server = start(env);
+    const deadline = Date.now() + 60_000;
+    while (!/export TOKEN=(\S+)/.test(server.output().stdout)) {
+      if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${server.output().stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    url = /GraphQL API and IDE: (\S+)/.exec(server.output().stdout)![1]!;
+    token = /export TOKEN=(\S+)/.exec(server.output().stdout)![1]!;
+  });
+  afterAll(async () => {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    await db?.close();
+  });
+
+  test("prints the URL and a demo ADMIN token that works against the seeded demo organization", async () => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: "{ viewer { role organization { slug } } projects { totalCount } }" }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.data.viewer).toEqual({ role: "ADMIN", organization: { slug: "demo" } });
+    expect(body.data.projects.totalCount).toBeGreaterThan(0);
+  });
+
+  test("/healthz and /readyz answer", async () => {
+    const base = url.replace(/\/graphql$/, "");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as any).database).toBe(onPostgres ? "postgres" : "pglite");
+  });
+
+  test("SIGTERM closes open WebSockets, finishes, and exits 0", async () => {
+    const { client, closed } = wsClient(url, `Bearer ${token}`);
+    expect((await wsExec(client, "{ viewer { role } }")).data.viewer.role).toBe("ADMIN");
+    server.child.kill("SIGTERM");
+    const [code] = (await once(server.child, "exit")) as [number];
+    expect(code).toBe(0);
+    expect((await closed).code).not.toBe(4401);
+    await client.dispose();
+  });
+});
