@@ -179,6 +179,18 @@ export const SETTINGS = {
     group: "Bulk",
     doc: "Most ids one bulk request may name.",
   }),
+  BULK_BATCH_PAUSE_MS: setting({
+    schema: int(0, 60_000),
+    default: "0",
+    group: "Bulk",
+    doc: "Pause between a bulk operation's batches, to bound its load on the database.",
+  }),
+  BULK_CONCURRENCY: setting({
+    schema: int(1, 100),
+    default: "2",
+    group: "Bulk",
+    doc: "Bulk operations one instance works at the same time (each by one instance only).",
+  }),
   LOG_LEVEL: setting({
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",

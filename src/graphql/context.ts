@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Role } from "../auth/roles.js";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
+import type { BulkEvents, BulkQueue } from "../engine/bulk/index.js";
 import type { Loaders } from "./loaders.js";
 
 export type Viewer = {
@@ -19,4 +20,7 @@ export type Context = {
   loaders: Loaders;
   op: OperationContext;
   log: Logger;
+  bulk: BulkServices;
 };
+
+export type BulkServices = { queue: BulkQueue; events: BulkEvents };

@@ -3,7 +3,9 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, type AuthChecker } from "type-graphql";
 import { roleAtLeast, type Role } from "../auth/roles.js";
 import type { Context } from "./context.js";
+import { createPubSub } from "@graphql-yoga/subscription";
 import { AuditResolver } from "./resolvers/audit.resolver.js";
+import { BulkResolver } from "./resolvers/bulk.resolver.js";
 import { CommentResolver } from "./resolvers/comment.resolver.js";
 import { ProjectResolver } from "./resolvers/project.resolver.js";
 import { QueryResolver } from "./resolvers/query.resolver.js";
@@ -28,6 +30,7 @@ export const RESOLVERS = [
   WriteResolver,
   SoftDeleteResolver,
   AuditResolver,
+  BulkResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -38,6 +41,8 @@ export function createSchema(): Promise<GraphQLSchema> {
     resolvers: [...RESOLVERS] as never,
     orphanedTypes: [User, Project, Task, Comment, TaskAssignment],
     authChecker,
+    // Required by type-graphql for any subscription; ours bring their own event sources (see bulk events).
+    pubSub: createPubSub(),
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });
   return built;

@@ -16,7 +16,7 @@ import { WebSocketServer } from "ws";
 import { sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/database.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
-import type { Context, Viewer } from "../graphql/context.js";
+import type { BulkServices, Context, Viewer } from "../graphql/context.js";
 import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
 import { checkLimits, type Limits } from "../graphql/limits.js";
 import { Loaders } from "../graphql/loaders.js";
@@ -31,6 +31,7 @@ export const GRAPHQL_PATH = "/graphql";
 export interface AppOptions {
   handle: DatabaseHandle;
   engine: SoftDeleteEngine;
+  bulk: BulkServices;
   secret: string;
   log: Logger;
   limits: Limits;
@@ -65,6 +66,7 @@ function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Conte
     op,
     loaders: new Loaders(opts.engine, op),
     log: opts.log.child({ requestId }),
+    bulk: opts.bulk,
   };
 }
 

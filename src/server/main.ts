@@ -12,10 +12,9 @@ import { ConfigError, loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/settings.js";
 import { connect, DatabaseUnavailableError } from "../db/connect.js";
 import { migrate } from "../db/migrate.js";
-import { createRegistry } from "../domain/model.js";
-import { SoftDeleteEngine } from "../engine/engine.js";
 import { seedDemo } from "../seed/demo.js";
 import { createApp } from "./app.js";
+import { createServices } from "./services.js";
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -48,11 +47,22 @@ async function main() {
     fail(`Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, 1);
   }
 
-  const engine = new SoftDeleteEngine(handle.db, createRegistry(), {
-    requireReason: config.REQUIRE_DELETION_REASON,
-    cascade: config.CASCADE_SOFT_DELETE,
-    maxCascadeDepth: config.MAX_CASCADE_DEPTH,
+  const services = createServices(handle, {
+    engine: {
+      requireReason: config.REQUIRE_DELETION_REASON,
+      cascade: config.CASCADE_SOFT_DELETE,
+      maxCascadeDepth: config.MAX_CASCADE_DEPTH,
+    },
+    bulk: {
+      batchSize: config.BULK_BATCH_SIZE,
+      maxIds: config.BULK_MAX_IDS,
+      pauseMs: config.BULK_BATCH_PAUSE_MS,
+      concurrency: config.BULK_CONCURRENCY,
+      log,
+    },
+    onError: (err) => log.error({ err }, "bulk event listener"),
   });
+  const { engine } = services;
   if (config.SEED_DEMO) {
     const seeded = await seedDemo(handle.db, engine);
     if (seeded.seeded) log.info({ organizations: seeded.organizations.map((o) => o.slug) }, "seeded demo data");
@@ -61,6 +71,7 @@ async function main() {
   const app = await createApp({
     handle,
     engine,
+    bulk: services.bulk,
     secret,
     log,
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
@@ -75,6 +86,7 @@ async function main() {
     fail(`Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${err instanceof Error ? err.message : err}`, 1);
   }
 
+  services.runner.start();
   const database = handle.kind === "pglite" ? `embedded PGlite (${config.PGLITE_DIR})` : "PostgreSQL";
   process.stdout.write(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
   if (config.NODE_ENV !== "production") {
@@ -97,6 +109,7 @@ async function main() {
     }, config.SHUTDOWN_TIMEOUT_MS + 5000);
     deadline.unref();
     await app.close();
+    await services.close();
     await handle.close();
     process.exit(0);
   };

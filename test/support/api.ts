@@ -7,8 +7,9 @@ import { pino } from "pino";
 import type { ExecutionResult } from "graphql";
 import { signToken } from "../../src/auth/token.js";
 import type { Role } from "../../src/auth/roles.js";
-import { createRegistry } from "../../src/domain/model.js";
-import { SoftDeleteEngine, type EngineOptions } from "../../src/engine/engine.js";
+import type { RunnerOptions } from "../../src/engine/bulk/index.js";
+import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js";
+import { createServices, type Services } from "../../src/server/services.js";
 import { createApp, type App } from "../../src/server/app.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 
@@ -18,6 +19,7 @@ export interface TestApi {
   db: TestDatabase;
   app: App;
   engine: SoftDeleteEngine;
+  services: Services;
   url: string;
   /** A bearer header value for this role/org/subject. */
   auth(role?: Role, org?: string, sub?: string): Promise<string>;
@@ -28,12 +30,24 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { engine?: EngineOptions; limits?: { maxDepth: number; maxCost: number }; maxBatch?: number } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  engine?: EngineOptions;
+  bulk?: RunnerOptions & { maxIds?: number };
+  /** false: do not start the bulk runner (operations stay PENDING until `services.runner.start()`). */
+  runner?: boolean;
+  limits?: { maxDepth: number; maxCost: number };
+  maxBatch?: number;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const db = await openTestDatabase({ seeded: true });
-  const engine = new SoftDeleteEngine(db.db, createRegistry(), options.engine ?? {});
+  const services = createServices(db, { engine: options.engine ?? {}, bulk: { pollMs: 200, ...options.bulk } });
+  const { engine } = services;
+  if (options.runner !== false) services.runner.start();
   const app = await createApp({
     handle: db,
     engine,
+    bulk: services.bulk,
     secret: TEST_SECRET,
     log: pino({ level: "silent" }),
     limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },
@@ -49,6 +63,7 @@ export async function startTestApi(options: { engine?: EngineOptions; limits?: {
     db,
     app,
     engine,
+    services,
     url,
     auth,
     exec: (query, variables, authorization) =>
@@ -62,6 +77,7 @@ export async function startTestApi(options: { engine?: EngineOptions; limits?: {
     },
     close: async () => {
       await app.close();
+      await services.close();
       await db.close();
     },
   };

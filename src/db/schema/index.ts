@@ -7,3 +7,4 @@ export * from "./task-assignments.js";
 export * from "./actors.js";
 export * from "./audit-log.js";
 export * from "./detachments.js";
+export * from "./bulk-operations.js";

@@ -1,0 +1,204 @@
+/**
+ * Works bulk operations in the background, batch by batch.
+ *
+ * Invariants:
+ * - Each batch is one transaction that changes its rows, writes their audit rows, and advances the
+ *   operation's cursor and counters. A crash loses at most the uncommitted batch, which the next worker redoes
+ *   from the committed cursor: no row processed twice, none skipped.
+ * - One worker per operation across all instances: on PostgreSQL a session advisory lock, held on a dedicated
+ *   connection for as long as the operation is worked (released by the server if the process dies); on PGlite,
+ *   the single process keeps a set.
+ */
+import { sql } from "drizzle-orm";
+import type { PoolClient } from "pg";
+import type { DatabaseHandle } from "../../db/database.js";
+import { ensureActor } from "../actors.js";
+import { EngineError } from "../errors.js";
+import { pgError } from "../pg-errors.js";
+import type { Registry } from "../registry.js";
+import { rows } from "../sql.js";
+import { inTransaction } from "../transaction.js";
+import { runBatch } from "./batch.js";
+import type { BulkEvents } from "./events.js";
+import { getOperation } from "./store.js";
+import type { BatchOutcome, BulkOperation, BulkStatus } from "./types.js";
+
+/** Advisory lock namespace (first key) for bulk operations; the second key is hashtext(operation id). */
+const LOCK_NAMESPACE = 73_612;
+
+export interface RunnerOptions {
+  /** Target rows per batch (one transaction each). @default 1000 */
+  batchSize?: number;
+  /** Pause between batches, to bound the load on the database. @default 0 */
+  pauseMs?: number;
+  /** How often idle runners look for operations (events wake them sooner). @default 2000 */
+  pollMs?: number;
+  /** @default 10 */
+  maxCascadeDepth?: number;
+  /** Operations one instance works at once. @default 2 */
+  concurrency?: number;
+  /** Called inside each batch's transaction before it runs (instrumentation, fault injection in tests). */
+  beforeBatch?: (op: BulkOperation, batch: number) => void | Promise<void>;
+  log?: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
+}
+
+interface Claim {
+  release(): Promise<void>;
+}
+
+export class BulkRunner {
+  private readonly opts: Required<Omit<RunnerOptions, "beforeBatch" | "log">> & Pick<RunnerOptions, "beforeBatch" | "log">;
+  private readonly working = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private ticking: Promise<void> | undefined;
+  private offQueued: (() => void) | undefined;
+
+  constructor(
+    private readonly handle: DatabaseHandle,
+    private readonly registry: Registry,
+    private readonly events: BulkEvents,
+    options: RunnerOptions = {},
+  ) {
+    this.opts = { batchSize: 1000, pauseMs: 0, pollMs: 2000, maxCascadeDepth: 10, concurrency: 2, ...options };
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.offQueued = this.events.onQueued(() => this.kick());
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Looks for work now. */
+  kick(): void {
+    if (this.stopping || this.ticking) return;
+    this.ticking = this.tick()
+      .catch((err) => this.opts.log?.error({ err }, "bulk runner poll failed"))
+      .finally(() => (this.ticking = undefined));
+  }
+
+  /** Stops taking work and waits for the current batches to commit; their operations resume elsewhere. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.offQueued?.();
+    await this.ticking;
+    await Promise.allSettled([...this.working.values()]);
+  }
+
+  private async tick() {
+    const free = this.opts.concurrency - this.working.size;
+    if (free <= 0) return;
+    const candidates = await rows<{ id: string }>(
+      this.handle.db,
+      sql`SELECT id FROM bulk_operations WHERE status IN ('PENDING', 'RUNNING') ORDER BY created_at LIMIT ${free + 10}`,
+    );
+    for (const { id } of candidates) {
+      if (this.stopping || this.working.size >= this.opts.concurrency) break;
+      if (this.working.has(id)) continue;
+      const claim = await this.claim(id);
+      if (!claim) continue;
+      const work = this.work(id)
+        .catch((err) => this.opts.log?.error({ err, operation: id }, "bulk operation worker failed"))
+        .finally(async () => {
+          await claim.release();
+          this.working.delete(id);
+          if (!this.stopping) this.kick();
+        });
+      this.working.set(id, work);
+    }
+  }
+
+  private async claim(id: string): Promise<Claim | undefined> {
+    if (this.handle.kind === "pglite") return { release: async () => {} };
+    let client: PoolClient;
+    try {
+      client = await this.handle.pool!.connect();
+    } catch {
+      return undefined;
+    }
+    const { rows: got } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
+      LOCK_NAMESPACE,
+      id,
+    ]);
+    if (!got[0]?.locked) {
+      client.release();
+      return undefined;
+    }
+    return {
+      release: async () => {
+        await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_NAMESPACE, id]).catch(() => {});
+        client.release();
+      },
+    };
+  }
+
+  private async setStatus(id: string, status: BulkStatus, error: string | null = null) {
+    const terminal = status !== "RUNNING";
+    await this.handle.db.execute(
+      sql`UPDATE bulk_operations SET status = ${status}, error = coalesce(${error}, error), updated_at = now(),
+            started_at = coalesce(started_at, now()),
+            finished_at = CASE WHEN ${terminal} THEN now() ELSE finished_at END
+          WHERE id = ${id}::uuid`,
+    );
+    await this.events.publish(id);
+  }
+
+  private async work(id: string): Promise<void> {
+    let op = await getOperation(this.handle.db, id);
+    if (!op || (op.status !== "PENDING" && op.status !== "RUNNING")) return;
+    await this.setStatus(id, "RUNNING");
+    const ctx = { organizationId: op.organizationId, actor: op.createdBy, requestId: op.requestId ?? undefined };
+    const info = { ctx, actorId: await ensureActor(this.handle.db, ctx), operationId: op.id, reason: op.reason };
+    while (!this.stopping) {
+      op = (await getOperation(this.handle.db, id))!;
+      if (op.cancelRequested) return this.setStatus(id, "CANCELLED");
+      let outcome: BatchOutcome;
+      try {
+        outcome = await inTransaction(this.handle.db, async (tx) => {
+          const current = (await rows<Record<string, unknown>>(tx, sql`SELECT cursor, batches FROM bulk_operations WHERE id = ${id}::uuid FOR UPDATE`))[0]!;
+          const fresh = { ...op!, cursor: current.cursor, batches: Number(current.batches) };
+          await this.opts.beforeBatch?.(fresh, fresh.batches + 1);
+          const result = await runBatch(
+            { tx, registry: this.registry, info, size: this.opts.batchSize, maxCascadeDepth: this.opts.maxCascadeDepth },
+            fresh,
+          );
+          const skipped = Object.values(result.skipped).reduce((a, n) => a + n, 0);
+          await tx.execute(
+            sql`UPDATE bulk_operations SET cursor = ${JSON.stringify(result.cursor ?? null)}::jsonb,
+                  processed = processed + ${result.processed}, cascaded = cascaded + ${result.cascaded},
+                  skipped = skipped + ${skipped}, batches = batches + 1, updated_at = now(),
+                  skipped_reasons = (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM (
+                    SELECT k, sum(v)::int AS v FROM (
+                      SELECT key AS k, value::int AS v FROM jsonb_each_text(skipped_reasons)
+                      UNION ALL SELECT key, value::int FROM jsonb_each_text(${JSON.stringify(result.skipped)}::jsonb)) s
+                    GROUP BY k) agg)
+                WHERE id = ${id}::uuid`,
+          );
+          return result;
+        });
+      } catch (err) {
+        // Transient errors were retried with backoff by inTransaction; this one is permanent.
+        this.opts.log?.error({ err, operation: id }, "bulk operation failed");
+        await this.handle.db.execute(
+          sql`UPDATE bulk_operations SET failed = failed + GREATEST(0, LEAST(${this.opts.batchSize}, coalesce(total, 0) - processed - skipped))
+              WHERE id = ${id}::uuid`,
+        );
+        return this.setStatus(id, "FAILED", describe(err));
+      }
+      await this.events.publish(id);
+      if (outcome.done) return this.setStatus(id, "SUCCEEDED");
+      if (this.opts.pauseMs) await new Promise((r) => setTimeout(r, this.opts.pauseMs));
+    }
+  }
+}
+
+/** A failure as recorded on the operation: its code and message, never SQL parameters. */
+function describe(err: unknown): string {
+  if (err instanceof EngineError) return `${err.code}: ${err.message}`;
+  const pg = pgError(err);
+  if (pg) return `database error ${pg.code}: ${pg.message.split("\n")[0]}`;
+  return err instanceof Error ? err.message.split("\n")[0]!.slice(0, 500) : "unknown error";
+}
