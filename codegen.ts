@@ -26,7 +26,7 @@ const config: CodegenConfig = {
       config: {
         // Every custom scalar must be mapped: an unmapped one would silently become `any`.
         strictScalars: true,
-        scalars: { DateTime: "string" },
+        scalars: { DateTime: "string", SafeInt: "number" },
         useTypeImports: true,
       },
     },

@@ -47,6 +47,25 @@ const positiveDuration = z
   .string()
   .regex(/^[1-9]\d*(ms|s|m|h|d)$/, { message: "expected a positive duration like 30m, 12h, 7d" })
   .pipe(duration);
+/** A share from 0 to 1, like `0.3`. */
+const ratio = z
+  .string()
+  .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, { message: "expected a number from 0 to 1, like 0.3" })
+  .transform(Number);
+/** `Type=days` pairs separated by commas, like `Comment=30,User=365`; parsed to a record. */
+const daysPerType = z
+  .string()
+  .regex(/^\s*[A-Za-z]\w*\s*=\s*\d{1,5}\s*(,\s*[A-Za-z]\w*\s*=\s*\d{1,5}\s*)*$/, {
+    message: "expected Type=days pairs separated by commas, like Comment=30,User=365",
+  })
+  .transform((v) =>
+    Object.fromEntries(
+      v.split(",").map((pair) => {
+        const [type, days] = pair.split("=").map((x) => x.trim());
+        return [type!, Number(days)];
+      }),
+    ),
+  );
 
 interface Setting<S extends z.ZodType> {
   schema: S;
@@ -166,6 +185,41 @@ export const SETTINGS = {
     default: "10",
     group: "Soft delete",
     doc: "Deepest cascade (levels below the deleted row); a deeper one is refused with RESTRICTED and changes nothing.",
+  }),
+  RETENTION_DAYS_OVERRIDES: setting({
+    schema: daysPerType.optional(),
+    group: "Retention",
+    doc: "Retention per entity type, replacing `HARD_DELETE_AFTER_DAYS` for it, e.g. `Comment=30,User=365` (0 keeps forever). A row is purged only when it and every deleted row that goes with it are past their own retention.",
+  }),
+  PURGE_INTERVAL: setting({
+    schema: duration,
+    default: "off",
+    group: "Retention",
+    doc: "How often each instance runs the retention purge (e.g. `1d`); `off` never. One instance purges at a time (an advisory lock); the first run comes within a minute of start-up.",
+  }),
+  PURGE_BATCH_SIZE: setting({
+    schema: int(1, 100_000),
+    default: "500",
+    group: "Retention",
+    doc: "Purge roots per transaction; each goes with its whole deleted subtree, so an interrupted purge leaves no half-deleted subtree.",
+  }),
+  HEALTH_EXACT_COUNT_MAX_ROWS: setting({
+    schema: int(0, 2_000_000_000),
+    default: "100000",
+    group: "Health",
+    doc: "`healthReport` counts rows exactly in tables the planner expects to hold at most this many rows, and gives planner estimates (marked so) above.",
+  }),
+  HEALTH_DELETED_RATIO_THRESHOLD: setting({
+    schema: ratio,
+    default: "0.3",
+    group: "Health",
+    doc: "A deleted share of a table above this (0 to 1) makes `healthReport` recommend purging or archiving.",
+  }),
+  HEALTH_DEAD_TUPLES_THRESHOLD: setting({
+    schema: int(0, 2_000_000_000),
+    default: "10000",
+    group: "Health",
+    doc: "More dead tuples than this in a table makes `healthReport` recommend VACUUM.",
   }),
   BULK_BATCH_SIZE: setting({
     schema: int(1, 100_000),

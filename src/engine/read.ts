@@ -99,9 +99,24 @@ export interface Through {
   targetColumn: PgColumn;
 }
 
+function linkParts(entity: Entity, ctx: OperationContext, visibility: Visibility, link: { column: PgColumn } | Through) {
+  const tb = entity.table;
+  if ("pivot" in link) {
+    const p = link.pivot;
+    return {
+      parentExpr: sql`${link.parentColumn}`,
+      from: sql`${t(p)} JOIN ${t(entity)} ON ${tb.id} = ${link.targetColumn}`,
+      where: sql`${visibleRows(p.table, ctx.organizationId, link.pivotVisibility)} AND ${visibleRows(tb, ctx.organizationId, visibility)}`,
+    };
+  }
+  return { parentExpr: sql`${link.column}`, from: t(entity), where: visibleRows(tb, ctx.organizationId, visibility) };
+}
+
 /**
  * Pages of `entity` rows for many parents at once: rows whose `column` is one of `parentIds`, or, with
- * `through`, rows reached over a pivot table (many-to-many). One statement (two with a cursor).
+ * `through`, rows reached over a pivot table (many-to-many). One statement: a LATERAL keyset page per parent,
+ * each an index range scan that stops after `first + 1` rows. `totalCount` is left to `count`, called only
+ * when a client asks for it (see `countsByParent`).
  */
 export async function pagesByParent(
   db: Database,
@@ -111,58 +126,56 @@ export async function pagesByParent(
   parentIds: readonly string[],
   args: PageArgs,
   link: { column: PgColumn } | Through,
+  count: (parentId: string) => Promise<number>,
 ): Promise<Map<string, Page>> {
   const tb = entity.table;
   const ids = [...new Set(parentIds.filter(isUuid))];
   const pages = new Map<string, Page>();
   if (!ids.length) return pages;
-  let parentExpr: SQL;
-  let from: SQL;
-  let where: SQL;
-  if ("pivot" in link) {
-    const p = link.pivot;
-    parentExpr = sql`${link.parentColumn}`;
-    from = sql`${t(p)} JOIN ${t(entity)} ON ${tb.id} = ${link.targetColumn}`;
-    where = sql`${visibleRows(p.table, ctx.organizationId, link.pivotVisibility, sql`${link.parentColumn} = ANY(${uuidArray(ids)})`)}
-      AND ${visibleRows(tb, ctx.organizationId, visibility)}`;
-  } else {
-    parentExpr = sql`${link.column}`;
-    from = t(entity);
-    where = visibleRows(tb, ctx.organizationId, visibility, sql`${link.column} = ANY(${uuidArray(ids)})`);
-  }
+  const { parentExpr, from, where } = linkParts(entity, ctx, visibility, link);
   const cursorCond = afterCursor(tb, args.after);
   const raw = await rows<Record<string, unknown>>(
     db,
-    sql`SELECT * FROM (
-          SELECT ${t(entity)}.*, ${parentExpr} AS __parent, ${tb.createdAt}::text AS __cursor_at,
-            count(*) OVER (PARTITION BY ${parentExpr})::int AS __total,
-            row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${tb.createdAt}, ${tb.id})::int AS __rn
-          FROM ${from} WHERE ${where} ${cursorCond ? sql`AND ${cursorCond}` : sql``}
-        ) s WHERE s.__rn <= ${args.first + 1} ORDER BY s.__parent, s.__rn`,
+    sql`SELECT x.* FROM unnest(${uuidArray(ids)}) AS parent(id) CROSS JOIN LATERAL (
+          SELECT ${t(entity)}.*, parent.id AS __parent, ${tb.createdAt}::text AS __cursor_at
+          FROM ${from} WHERE ${parentExpr} = parent.id AND ${where} ${cursorCond ? sql`AND ${cursorCond}` : sql``}
+          ORDER BY ${tb.createdAt}, ${tb.id} LIMIT ${args.first + 1}) x`,
   );
-  let totals: Map<string, number> | undefined;
-  if (args.after) {
-    // With a cursor the window above counts only rows after it: count the whole set separately.
-    const counted = await rows<{ parent: string; n: number }>(
-      db,
-      sql`SELECT ${parentExpr} AS parent, count(*)::int AS n FROM ${from} WHERE ${where} GROUP BY 1`,
-    );
-    totals = new Map(counted.map((r) => [r.parent, r.n]));
-  }
   const grouped = new Map<string, Record<string, unknown>[]>();
   for (const r of raw) {
     const key = String(r.__parent);
-    grouped.set(key, [...(grouped.get(key) ?? []), r]);
+    let group = grouped.get(key);
+    if (!group) grouped.set(key, (group = []));
+    group.push(r);
   }
   for (const id of ids) {
     const group = toPageRows(entity, grouped.get(id) ?? []);
-    const total = totals ? (totals.get(id) ?? 0) : Number(grouped.get(id)?.[0]?.__total ?? 0);
     pages.set(id, {
       rows: group.slice(0, args.first),
       hasNextPage: group.length > args.first,
       hasPreviousPage: !!args.after,
-      totalCount: total,
+      totalCount: () => count(id),
     });
   }
   return pages;
+}
+
+/** How many rows `pagesByParent` would page through, per parent: one GROUP BY statement. */
+export async function countsByParent(
+  db: Database,
+  entity: Entity,
+  ctx: OperationContext,
+  visibility: Visibility,
+  parentIds: readonly string[],
+  link: { column: PgColumn } | Through,
+): Promise<Map<string, number>> {
+  const ids = [...new Set(parentIds.filter(isUuid))];
+  if (!ids.length) return new Map();
+  const { parentExpr, from, where } = linkParts(entity, ctx, visibility, link);
+  const counted = await rows<{ parent: string; n: number }>(
+    db,
+    sql`SELECT ${parentExpr} AS parent, count(*)::int AS n FROM ${from}
+        WHERE ${parentExpr} = ANY(${uuidArray(ids)}) AND ${where} GROUP BY 1`,
+  );
+  return new Map(counted.map((r) => [String(r.parent), r.n]));
 }

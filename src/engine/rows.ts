@@ -22,22 +22,27 @@ function columnMap(entity: Entity): [string, string][] {
   return m;
 }
 
-/** Maps a raw `SELECT *` row (database column names) to field names; extra columns pass through as-is. */
+/**
+ * Maps a raw `SELECT *` row (database column names) to field names; extra columns (e.g. `__cursor_at`) pass
+ * through as they are. Builds a fresh object in one pass: this runs for every row of every page.
+ */
 export function mapRow(entity: Entity, raw: Record<string, unknown>): Row {
-  const out: Record<string, unknown> = { ...raw };
-  for (const [dbName, key] of columnMap(entity)) {
-    if (dbName in raw) {
-      const v = raw[dbName];
-      if (dbName !== key) delete out[dbName];
+  let byDb = indexes.get(entity);
+  if (!byDb) indexes.set(entity, (byDb = new Map(columnMap(entity))));
+  const out: Record<string, unknown> = {};
+  for (const k in raw) {
+    const key = byDb.get(k);
+    let v = raw[k];
+    if (key === undefined) out[k] = v;
+    else {
+      if (typeof v === "string" && (key === "createdAt" || key === "updatedAt" || key === "deletedAt")) v = new Date(v);
       out[key] = v;
     }
   }
-  for (const k of ["createdAt", "updatedAt", "deletedAt"]) {
-    const v = out[k];
-    if (typeof v === "string") out[k] = new Date(v);
-  }
   return out as Row;
 }
+
+const indexes = new WeakMap<Entity, Map<string, string>>();
 
 /** The database column name of a field, or undefined. */
 export function columnOf(entity: Entity, field: string): PgColumn | undefined {

@@ -3,6 +3,7 @@ import type { Role } from "../auth/roles.js";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
 import type { BulkEvents, BulkQueue } from "../engine/bulk/index.js";
+import type { Maintenance } from "../engine/maintenance.js";
 import type { Loaders } from "./loaders.js";
 
 export type Viewer = {
@@ -21,6 +22,8 @@ export type Context = {
   op: OperationContext;
   log: Logger;
   bulk: BulkServices;
+  /** Health report, retention purge, erasure (ADMIN operations). */
+  maintenance: Maintenance;
 };
 
 export type BulkServices = { queue: BulkQueue; events: BulkEvents };

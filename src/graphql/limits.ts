@@ -4,7 +4,9 @@
  */
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import { BadUserInputError } from "./errors.js";
+import { ApiError } from "./errors.js";
+
+const refuse = (message: string) => new ApiError("BAD_USER_INPUT", message, { field: "query" }, 400);
 
 export interface Limits {
   maxDepth: number;
@@ -48,7 +50,7 @@ export function checkLimits(
     if (operationName && def.name?.value !== operationName) continue;
     const depth = depthOf(def.selectionSet, fragments, new Set());
     if (depth > limits.maxDepth)
-      throw new BadUserInputError("query", `query depth ${depth} exceeds the limit of ${limits.maxDepth} (GRAPHQL_MAX_DEPTH)`);
+      throw refuse(`query depth ${depth} exceeds the limit of ${limits.maxDepth} (GRAPHQL_MAX_DEPTH)`);
   }
   const cost = getComplexity({
     schema,
@@ -58,5 +60,5 @@ export function checkLimits(
     estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
   });
   if (cost > limits.maxCost)
-    throw new BadUserInputError("query", `query cost ${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`);
+    throw refuse(`query cost ${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`);
 }

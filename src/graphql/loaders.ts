@@ -7,7 +7,7 @@ import DataLoader from "dataloader";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
-import { pagesByParent, type Page, type PageArgs } from "../engine/read.js";
+import { countsByParent, pagesByParent, type Page, type PageArgs, type Through } from "../engine/read.js";
 import type { Row } from "../engine/rows.js";
 import type { Visibility } from "../engine/visibility.js";
 
@@ -38,7 +38,9 @@ export class Loaders {
   private get<V>(key: string, batch: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
     let loader = this.cache.get(key) as DataLoader<string, V> | undefined;
     if (!loader) {
-      loader = new DataLoader<string, V>(batch);
+      // Dispatch once the event loop turn is over, not after the current promise jobs: resolvers reach
+      // `load` at different promise depths, and one batch per level is the point.
+      loader = new DataLoader<string, V>(batch, { batchScheduleFn: (dispatch) => void setImmediate(dispatch) });
       this.cache.set(key, loader as DataLoader<string, unknown>);
     }
     return loader;
@@ -53,31 +55,41 @@ export class Loaders {
     });
   }
 
-  /** A page of children per parent id. */
-  children(spec: ChildrenSpec): DataLoader<string, Page> {
-    const entity = this.engine.registry.entity(spec.type);
-    const key = `children:${spec.type}:${spec.column.name}:${spec.visibility}:${spec.args.first}:${spec.args.after?.at}:${spec.args.after?.id}`;
-    return this.get(key, async (parentIds) => {
-      const pages = await pagesByParent(this.engine.db, entity, this.op, spec.visibility, parentIds, spec.args, {
-        column: spec.column,
-      });
+  /** Child counts per parent id (asked for only when a client selects `totalCount`). */
+  private counts(key: string, type: string, visibility: Visibility, link: { column: PgColumn } | Through) {
+    const entity = this.engine.registry.entity(type);
+    return this.get(`count:${key}`, async (parentIds) => {
+      const counts = await countsByParent(this.engine.db, entity, this.op, visibility, parentIds, link);
+      return parentIds.map((id) => counts.get(id) ?? 0);
+    });
+  }
+
+  private pages(key: string, type: string, visibility: Visibility, args: PageArgs, link: { column: PgColumn } | Through) {
+    const entity = this.engine.registry.entity(type);
+    const counter = this.counts(key, type, visibility, link);
+    const pageKey = `${key}:${args.first}:${args.after?.at}:${args.after?.id}`;
+    return this.get(pageKey, async (parentIds) => {
+      const pages = await pagesByParent(this.engine.db, entity, this.op, visibility, parentIds, args, link, (id) =>
+        counter.load(id),
+      );
       return parentIds.map((id) => pages.get(id)!);
     });
   }
 
+  /** A page of children per parent id. */
+  children(spec: ChildrenSpec): DataLoader<string, Page> {
+    const key = `children:${spec.type}:${spec.column.name}:${spec.visibility}`;
+    return this.pages(key, spec.type, spec.visibility, spec.args, { column: spec.column });
+  }
+
   /** A page of rows reached over a pivot (many-to-many) per parent id. */
   through(spec: ThroughSpec): DataLoader<string, Page> {
-    const entity = this.engine.registry.entity(spec.type);
-    const pivot = this.engine.registry.entity(spec.pivotType);
-    const key = `through:${spec.type}:${spec.pivotType}:${spec.parentColumn.name}:${spec.visibility}:${spec.args.first}:${spec.args.after?.at}:${spec.args.after?.id}`;
-    return this.get(key, async (parentIds) => {
-      const pages = await pagesByParent(this.engine.db, entity, this.op, spec.visibility, parentIds, spec.args, {
-        pivot,
-        pivotVisibility: spec.visibility,
-        parentColumn: spec.parentColumn,
-        targetColumn: spec.targetColumn,
-      });
-      return parentIds.map((id) => pages.get(id)!);
+    const key = `through:${spec.type}:${spec.pivotType}:${spec.parentColumn.name}:${spec.visibility}`;
+    return this.pages(key, spec.type, spec.visibility, spec.args, {
+      pivot: this.engine.registry.entity(spec.pivotType),
+      pivotVisibility: spec.visibility,
+      parentColumn: spec.parentColumn,
+      targetColumn: spec.targetColumn,
     });
   }
 }

@@ -17,7 +17,13 @@ export function toNode(type: NodeType, row: Row | null | undefined): NodeSource 
 }
 
 export function toConnection(type: NodeType, page: Page): ConnectionSource<NodeSource> {
-  const edges = page.rows.map((row) => ({ node: toNode(type, row), cursor: encodeCursor(row.cursor) }));
+  // Cursors are encoded only if asked for: most nested selections never read them.
+  const edges = page.rows.map((row) => ({
+    node: toNode(type, row),
+    get cursor() {
+      return encodeCursor(row.cursor);
+    },
+  }));
   return {
     edges,
     pageInfo: {

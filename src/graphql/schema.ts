@@ -6,6 +6,9 @@ import type { Context } from "./context.js";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { AuditResolver } from "./resolvers/audit.resolver.js";
 import { BulkResolver } from "./resolvers/bulk.resolver.js";
+import { ErasureResolver } from "./resolvers/erasure.resolver.js";
+import { HealthResolver } from "./resolvers/health.resolver.js";
+import { PurgeResolver } from "./resolvers/purge.resolver.js";
 import { CommentResolver } from "./resolvers/comment.resolver.js";
 import { ProjectResolver } from "./resolvers/project.resolver.js";
 import { QueryResolver } from "./resolvers/query.resolver.js";
@@ -31,6 +34,9 @@ export const RESOLVERS = [
   SoftDeleteResolver,
   AuditResolver,
   BulkResolver,
+  HealthResolver,
+  PurgeResolver,
+  ErasureResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -43,7 +49,8 @@ export function createSchema(): Promise<GraphQLSchema> {
     authChecker,
     // Required by type-graphql for any subscription; ours bring their own event sources (see bulk events).
     pubSub: createPubSub(),
-    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+    // Validation costs per resolver call; only mutation inputs opt in (see inputs/validate.ts).
+    validate: false,
   });
   return built;
 }

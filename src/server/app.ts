@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { GraphQLError, parse, type ExecutionResult, type GraphQLSchema } from "graphql";
@@ -16,6 +16,8 @@ import { WebSocketServer } from "ws";
 import { sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/database.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
+import { Maintenance } from "../engine/maintenance.js";
+import { PERSONAL_DATA } from "../domain/personal-data.js";
 import type { BulkServices, Context, Viewer } from "../graphql/context.js";
 import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
 import { checkLimits, type Limits } from "../graphql/limits.js";
@@ -23,7 +25,7 @@ import { Loaders } from "../graphql/loaders.js";
 import { maskError } from "../graphql/mask-error.js";
 import { createSchema } from "../graphql/schema.js";
 import { authenticate } from "./authenticate.js";
-import { mountIde } from "./ide.js";
+import { mountIde, type IdeOptions } from "./ide.js";
 import { OrganizationDirectory } from "./organizations.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -32,6 +34,8 @@ export interface AppOptions {
   handle: DatabaseHandle;
   engine: SoftDeleteEngine;
   bulk: BulkServices;
+  /** Health report, purge and erasure. @default built with the default settings */
+  maintenance?: Maintenance;
   secret: string;
   log: Logger;
   limits: Limits;
@@ -39,6 +43,8 @@ export interface AppOptions {
   maxBatch?: number;
   /** Include stack traces of expected errors (never of masked ones). @default false */
   debug?: boolean;
+  /** The IDE's options, e.g. initial headers in development. */
+  ide?: IdeOptions | undefined;
   /** How long `close()` waits for requests and sockets. @default 10000 */
   shutdownTimeoutMs?: number;
 }
@@ -67,6 +73,7 @@ function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Conte
     loaders: new Loaders(opts.engine, op),
     log: opts.log.child({ requestId }),
     bulk: opts.bulk,
+    maintenance: opts.maintenance!,
   };
 }
 
@@ -99,6 +106,7 @@ function limitsPlugin(limits: Limits): ApolloServerPlugin<Context> {
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
+  opts = { ...opts, maintenance: opts.maintenance ?? new Maintenance(opts.engine, opts.handle, { personalData: PERSONAL_DATA }) };
   const schema = await createSchema();
   const orgs = new OrganizationDirectory(opts.handle.db);
   const app = express();
@@ -125,7 +133,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       res.status(503).json({ status: "unavailable", database: opts.handle.kind });
     }
   });
-  mountIde(app, GRAPHQL_PATH);
+  mountIde(app, GRAPHQL_PATH, opts.ide);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
@@ -133,7 +141,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       schema,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await authenticate(ctx.connectionParams?.authorization, opts.secret, orgs);
+          const params = ctx.connectionParams ?? {};
+          ctx.extra.viewer = await authenticate(params.authorization ?? params.Authorization, opts.secret, orgs);
           return true;
         } catch (err) {
           const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
@@ -166,6 +175,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownTimeoutMs ?? 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      // No HTTP caching of authenticated, per-tenant answers; and it saves a hook per field.
+      ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(opts.limits),
       errorLogging(opts.log),
       {

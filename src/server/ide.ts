@@ -1,21 +1,70 @@
 /**
- * The GraphQL IDE (ruru, a GraphiQL build) served entirely from this process: its scripts and styles come
- * from the installed package under /ruru-static/, so it works with no internet access.
+ * The GraphQL IDE (ruru, a GraphiQL build) served entirely from this process: its scripts, styles, workers and
+ * font come from the installed package under /ruru-static/, so it works with no internet access. A
+ * Content-Security-Policy keeps it that way: the browser refuses anything from another origin.
+ * Queries go over HTTP to the endpoint; subscriptions over graphql-ws at ws(s)://<the page's host><endpoint>,
+ * with the headers of the IDE's headers editor as connection_init payload.
  */
+import { createHash } from "node:crypto";
 import type { Express, Request, Response } from "express";
-import { ruruHTML } from "ruru/server";
+import { ruruHTML, type RuruConfig } from "ruru/server";
 import { serveStatic } from "ruru/static";
 
 export const IDE_STATIC_PATH = "/ruru-static/";
+
+export interface IdeOptions {
+  /** Headers the IDE's headers editor starts with (development), e.g. `{ authorization: "Bearer …" }`. */
+  initialHeaders?: Record<string, string>;
+}
+
+/**
+ * GraphiQL introspects on load, before its (lazily loaded) headers editor exists, so that request carries no
+ * headers and is refused. This gives introspection requests the initial headers they lack.
+ */
+const INTROSPECT_WITH_INITIAL_HEADERS = `<script>
+  {
+    const initial = Object.entries(JSON.parse(RURU_CONFIG.initialHeaders));
+    const endpoint = new URL(RURU_CONFIG.endpoint, location.href).href;
+    const fetch = window.fetch;
+    window.fetch = (input, init) => {
+      if (typeof init?.body === "string" && init.body.includes('"operationName":"IntrospectionQuery"') &&
+          new URL(input instanceof Request ? input.url : String(input), location.href).href === endpoint) {
+        const headers = new Headers(init.headers);
+        for (const [name, value] of initial) if (!headers.has(name)) headers.set(name, value);
+        init = { ...init, headers };
+      }
+      return fetch(input, init);
+    };
+  }
+</script>`;
 
 export function wantsHtml(req: Request): boolean {
   return req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
 }
 
-export function mountIde(app: Express, graphqlPath: string) {
-  const html = ruruHTML({ endpoint: graphqlPath, staticPath: IDE_STATIC_PATH });
-  app.use(IDE_STATIC_PATH, serveStatic(IDE_STATIC_PATH) as never);
-  const page = (_req: Request, res: Response) => void res.type("html").send(html);
+export function mountIde(app: Express, graphqlPath: string, options: IdeOptions = {}) {
+  const headers = options.initialHeaders && JSON.stringify(options.initialHeaders, null, 2);
+  const html = ruruHTML({
+    endpoint: graphqlPath,
+    // A path: ruru turns it into ws(s)://<the page's host><path>, where graphql-ws listens.
+    subscriptionEndpoint: graphqlPath,
+    staticPath: IDE_STATIC_PATH,
+    // (Cast: ruru's RuruClientConfig picks from GraphiQL's props, whose types ruru does not ship.)
+    clientConfig: (headers ? { initialHeaders: headers, defaultHeaders: headers } : {}) as RuruConfig["clientConfig"],
+    htmlParts: headers ? { headerScripts: (original) => original + INTROSPECT_WITH_INITIAL_HEADERS } : {},
+  });
+  // The page's inline scripts are allowed by hash; everything else must come from this origin.
+  const scriptHashes = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)]
+    .map((m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`)
+    .join(" ");
+  const csp =
+    `default-src 'self'; script-src 'self' ${scriptHashes}; style-src 'self' 'unsafe-inline'; ` +
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  // serveStatic strips the prefix itself, so it must see the full URL: not mounted under a path.
+  app.use(serveStatic(IDE_STATIC_PATH) as never);
+  const page = (_req: Request, res: Response) =>
+    void res.set({ "content-security-policy": csp, "cache-control": "no-store" }).type("html").send(html);
   app.get("/", page);
   app.get(graphqlPath, (req, res, next) => (wantsHtml(req) ? page(req, res) : next()));
 }

@@ -14,6 +14,7 @@ import { connect, DatabaseUnavailableError } from "../db/connect.js";
 import { migrate } from "../db/migrate.js";
 import { seedDemo } from "../seed/demo.js";
 import { createApp } from "./app.js";
+import { maintenanceOptions } from "./maintenance-options.js";
 import { createServices } from "./services.js";
 
 function fail(message: string, code: number): never {
@@ -61,6 +62,7 @@ async function main() {
       log,
     },
     onError: (err) => log.error({ err }, "bulk event listener"),
+    maintenance: { ...maintenanceOptions(config), log },
   });
   const { engine } = services;
   if (config.SEED_DEMO) {
@@ -68,10 +70,18 @@ async function main() {
     if (seeded.seeded) log.info({ organizations: seeded.organizations.map((o) => o.slug) }, "seeded demo data");
   }
 
+  // Outside production the IDE opens with the demo token in its headers, but only for a loopback server.
+  const demoToken =
+    config.NODE_ENV !== "production"
+      ? await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, secret, config.TOKEN_TTL)
+      : undefined;
+  const loopback = ["localhost", "127.0.0.1", "::1"].includes(config.HOST);
   const app = await createApp({
+    ide: demoToken && loopback ? { initialHeaders: { authorization: `Bearer ${demoToken}` } } : undefined,
     handle,
     engine,
     bulk: services.bulk,
+    maintenance: services.maintenance,
     secret,
     log,
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
@@ -87,10 +97,11 @@ async function main() {
   }
 
   services.runner.start();
+  services.purge.start();
   const database = handle.kind === "pglite" ? `embedded PGlite (${config.PGLITE_DIR})` : "PostgreSQL";
   process.stdout.write(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
-  if (config.NODE_ENV !== "production") {
-    const token = await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, secret, config.TOKEN_TTL);
+  if (demoToken) {
+    const token = demoToken;
     process.stdout.write(`Demo ADMIN token (subject admin@demo.test, organization "demo"):\n  ${token}\n\n`);
     process.stdout.write(
       `Try it:\n  export TOKEN=${token}\n  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\\n    -d '{"query":"{ viewer { subject role organization { slug } } }"}'\n\n`,

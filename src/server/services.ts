@@ -6,24 +6,41 @@ import type { DatabaseHandle } from "../db/database.js";
 import { createRegistry } from "../domain/model.js";
 import { BulkQueue, BulkRunner, LocalBulkEvents, PostgresBulkEvents, type BulkEvents, type RunnerOptions } from "../engine/bulk/index.js";
 import { SoftDeleteEngine, type EngineOptions } from "../engine/engine.js";
+import { Maintenance, type MaintenanceOptions } from "../engine/maintenance.js";
+import { PERSONAL_DATA } from "../domain/personal-data.js";
+import { PurgeScheduler, type SchedulerLog } from "./purge-scheduler.js";
 import type { BulkServices } from "../graphql/context.js";
 
 export interface ServiceOptions {
   engine?: EngineOptions;
   bulk?: RunnerOptions & { maxIds?: number };
   onError?: (err: unknown) => void;
+  /** Health thresholds, retention and the purge schedule (see `maintenanceOptions(config)`). */
+  maintenance?: MaintenanceOptions & { log?: SchedulerLog };
 }
 
 export interface Services {
   engine: SoftDeleteEngine;
   bulk: BulkServices;
   runner: BulkRunner;
-  /** Stops the runner (after its current batches) and the event listener. */
+  /** Health report, retention purge, erasure. */
+  maintenance: Maintenance;
+  /** The scheduled purge (`purge.start()` does nothing while PURGE_INTERVAL is off). */
+  purge: PurgeScheduler;
+  /** Stops the scheduled purge and the runner (each after its current batch) and the event listener. */
   close(): Promise<void>;
 }
 
 export function createServices(handle: DatabaseHandle, options: ServiceOptions = {}): Services {
   const engine = new SoftDeleteEngine(handle.db, createRegistry(), options.engine ?? {});
+  // Built first: a bad retention setting throws before any connection is taken.
+  const { log: purgeLog, ...maintenanceSettings } = options.maintenance ?? {};
+  const maintenance = new Maintenance(engine, handle, {
+    personalData: PERSONAL_DATA,
+    maxCascadeDepth: options.engine?.maxCascadeDepth ?? 10,
+    ...maintenanceSettings,
+  });
+  const purge = new PurgeScheduler(maintenance, { intervalMs: maintenance.purgeIntervalMs, log: purgeLog });
   const events: BulkEvents = handle.pool ? new PostgresBulkEvents(handle.pool, options.onError) : new LocalBulkEvents();
   const queue = new BulkQueue(handle.db, engine.registry, events, {
     maxIds: options.bulk?.maxIds ?? 10_000,
@@ -37,7 +54,10 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
     engine,
     bulk: { queue, events },
     runner,
+    maintenance,
+    purge,
     close: async () => {
+      await purge.stop();
       await runner.stop();
       await events.close();
     },

@@ -9,6 +9,7 @@ import { signToken } from "../../src/auth/token.js";
 import type { Role } from "../../src/auth/roles.js";
 import type { RunnerOptions } from "../../src/engine/bulk/index.js";
 import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js";
+import type { MaintenanceOptions } from "../../src/engine/maintenance.js";
 import { createServices, type Services } from "../../src/server/services.js";
 import { createApp, type App } from "../../src/server/app.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
@@ -37,17 +38,24 @@ export interface TestApiOptions {
   runner?: boolean;
   limits?: { maxDepth: number; maxCost: number };
   maxBatch?: number;
+  /** Health thresholds, retention, purge batch size. */
+  maintenance?: MaintenanceOptions;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const db = await openTestDatabase({ seeded: true });
-  const services = createServices(db, { engine: options.engine ?? {}, bulk: { pollMs: 200, ...options.bulk } });
+  const services = createServices(db, {
+    engine: options.engine ?? {},
+    bulk: { pollMs: 200, ...options.bulk },
+    ...(options.maintenance ? { maintenance: options.maintenance } : {}),
+  });
   const { engine } = services;
   if (options.runner !== false) services.runner.start();
   const app = await createApp({
     handle: db,
     engine,
     bulk: services.bulk,
+    maintenance: services.maintenance,
     secret: TEST_SECRET,
     log: pino({ level: "silent" }),
     limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },

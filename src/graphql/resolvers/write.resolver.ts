@@ -14,6 +14,7 @@ import {
   UpdateTaskInput,
   UpdateUserInput,
 } from "../inputs/entity.inputs.js";
+import { VALIDATE } from "../inputs/validate.js";
 import { toNode } from "../nodes.js";
 import { Comment, Project, Task, TaskAssignment, User } from "../types/entities.types.js";
 import { SoftDeletePayload } from "../types/payloads.types.js";
@@ -52,19 +53,19 @@ async function update(ctx: Context, type: NodeType, id: string, input: object) {
 export class WriteResolver {
   @Authorized("EDITOR")
   @Mutation(() => User)
-  createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context) {
+  createUser(@Arg("input", () => CreateUserInput, { validate: VALIDATE }) input: CreateUserInput, @Ctx() ctx: Context) {
     return create(ctx, "User", input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => User)
-  updateUser(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context) {
+  updateUser(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateUserInput, { validate: VALIDATE }) input: UpdateUserInput, @Ctx() ctx: Context) {
     return update(ctx, "User", id, input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => Project)
-  createProject(@Arg("input", () => CreateProjectInput) input: CreateProjectInput, @Ctx() ctx: Context) {
+  createProject(@Arg("input", () => CreateProjectInput, { validate: VALIDATE }) input: CreateProjectInput, @Ctx() ctx: Context) {
     return create(ctx, "Project", input);
   }
 
@@ -72,7 +73,7 @@ export class WriteResolver {
   @Mutation(() => Project)
   updateProject(
     @Arg("id", () => ID) id: string,
-    @Arg("input", () => UpdateProjectInput) input: UpdateProjectInput,
+    @Arg("input", () => UpdateProjectInput, { validate: VALIDATE }) input: UpdateProjectInput,
     @Ctx() ctx: Context,
   ) {
     return update(ctx, "Project", id, input);
@@ -80,19 +81,19 @@ export class WriteResolver {
 
   @Authorized("EDITOR")
   @Mutation(() => Task)
-  createTask(@Arg("input", () => CreateTaskInput) input: CreateTaskInput, @Ctx() ctx: Context) {
+  createTask(@Arg("input", () => CreateTaskInput, { validate: VALIDATE }) input: CreateTaskInput, @Ctx() ctx: Context) {
     return create(ctx, "Task", input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => Task)
-  updateTask(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateTaskInput) input: UpdateTaskInput, @Ctx() ctx: Context) {
+  updateTask(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateTaskInput, { validate: VALIDATE }) input: UpdateTaskInput, @Ctx() ctx: Context) {
     return update(ctx, "Task", id, input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => Comment)
-  async createComment(@Arg("input", () => CreateCommentInput) input: CreateCommentInput, @Ctx() ctx: Context) {
+  async createComment(@Arg("input", () => CreateCommentInput, { validate: VALIDATE }) input: CreateCommentInput, @Ctx() ctx: Context) {
     const given = values(input);
     if (given.authorId === undefined) {
       // By default the author is the caller's own user, if the token subject is one's email.
@@ -109,7 +110,7 @@ export class WriteResolver {
   @Mutation(() => Comment)
   updateComment(
     @Arg("id", () => ID) id: string,
-    @Arg("input", () => UpdateCommentInput) input: UpdateCommentInput,
+    @Arg("input", () => UpdateCommentInput, { validate: VALIDATE }) input: UpdateCommentInput,
     @Ctx() ctx: Context,
   ) {
     return update(ctx, "Comment", id, input);

@@ -10,7 +10,7 @@ export interface ConnectionSource<T> {
 
 /** A Relay connection type for `NodeClass`, named `${name}Connection` with `${name}Edge`. */
 export function ConnectionType<T extends object>(NodeClass: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => NodeClass)
     node!: T;

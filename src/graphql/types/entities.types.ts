@@ -3,7 +3,7 @@ import { Node } from "./node.interface.js";
 import { EntityFields, SoftDeletable } from "./soft-deletable.interface.js";
 import { ConnectionType } from "./connection.js";
 
-@ObjectType({ implements: [Node, SoftDeletable] })
+@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true })
 export class User extends EntityFields {
   @Field(() => String)
   email!: string;
@@ -12,7 +12,7 @@ export class User extends EntityFields {
   name!: string;
 }
 
-@ObjectType({ implements: [Node, SoftDeletable] })
+@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true })
 export class Project extends EntityFields {
   @Field(() => String)
   slug!: string;
@@ -24,7 +24,7 @@ export class Project extends EntityFields {
   description!: string | null;
 }
 
-@ObjectType({ implements: [Node, SoftDeletable] })
+@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true })
 export class Task extends EntityFields {
   @Field(() => String)
   title!: string;
@@ -36,13 +36,13 @@ export class Task extends EntityFields {
   status!: string;
 }
 
-@ObjectType({ implements: [Node, SoftDeletable] })
+@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true })
 export class Comment extends EntityFields {
   @Field(() => String)
   body!: string;
 }
 
-@ObjectType({ implements: [Node, SoftDeletable], description: "A user assigned to a task (the many-to-many pivot)." })
+@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true, description: "A user assigned to a task (the many-to-many pivot)." })
 export class TaskAssignment extends EntityFields {}
 
 @ObjectType()

@@ -1,0 +1,395 @@
+/**
+ * Erasure of a person (the right to erasure): irreversibly removes their personal data while the organization's
+ * work and the audit trail stay, linkable but no longer identifying. What is personal is declared once (see
+ * src/domain/personal-data.ts), not coded here.
+ *
+ * Invariants kept here:
+ * - The audit trail is never updated. It never held the person's data: entries point at actor rows, and
+ *   erasure blanks those (subject → `erased:<actor id>`), so every entry still counts the person's actions.
+ * - Text the application writes during an erasure (its reason, in the audit trail and on deleted rows) is
+ *   scrubbed of the person's name and email first. Free text an operator typed earlier into a reason is in the
+ *   append-only audit trail verbatim and stays there: reasons must not name people (README, "Erasure").
+ * - One transaction: an erasure happens completely or not at all. Erasing again changes nothing and says so
+ *   (the first erasure's ERASE audit entry is the record).
+ */
+import { randomUUID } from "node:crypto";
+import { sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/database.js";
+import { ensureActor } from "./actors.js";
+import { auditFrom, type AuditInfo } from "./audit.js";
+import { cascadeSoftDelete, softDeleteWhere } from "./cascade.js";
+import type { OperationContext } from "./context.js";
+import type { SoftDeleteEngine } from "./engine.js";
+import { InvalidInputError, NotFoundError } from "./errors.js";
+import type { Entity } from "./registry.js";
+import { columnOf, mapRow } from "./rows.js";
+import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
+import { inTransaction } from "./transaction.js";
+import { translateDbError } from "./translate.js";
+
+/** What counts as a person's personal data, and what erasure does with each part. */
+export interface PersonalDataDeclaration {
+  /** The entity type that is a person, e.g. "User". */
+  person: string;
+  /**
+   * The person's identifying fields and the value each becomes (given the row id). Their former values are
+   * also searched for, and replaced, in free text everywhere in the organization.
+   * @example { email: (id) => `erased-${id}@invalid`, name: () => "Erased user" }
+   */
+  identifying: Record<string, (id: string) => string>;
+  /** Fields whose value may be the person's token subject (written into created_by, updated_by, deleted_by). */
+  subjects: string[];
+  /** Rows the person wrote whose content goes: a relation from the person, and each field's replacement. */
+  authored: { relation: string; replace: Record<string, string> }[];
+  /** Relations from the person whose child rows are only about the person: hard-deleted. */
+  removed: string[];
+}
+
+export type ErasureAction =
+  | "HARD_DELETED"
+  | "SOFT_DELETED"
+  | "CASCADED"
+  | "BLANKED"
+  | "CONTENT_REPLACED"
+  | "PSEUDONYMISED"
+  | "TEXT_SCRUBBED"
+  | "AUDITED";
+
+/** One thing erasure did to one table. */
+export interface ErasureStep {
+  table: string;
+  action: ErasureAction;
+  rows: number;
+}
+
+export interface ErasureReport {
+  /** The person's row id. */
+  id: string;
+  type: string;
+  /** True when the person had been erased before: nothing was changed. */
+  alreadyErased: boolean;
+  /** Shared by every audit entry of the erasure (of the first one, when already erased). */
+  operationId: string;
+  erasedAt: Date;
+  steps: ErasureStep[];
+}
+
+export interface ErasureOptions {
+  /** Deepest cascade of the person's soft delete. @default 10 */
+  maxCascadeDepth?: number;
+}
+
+/** What replaces the person's name or email where it appears in free text. */
+export const ERASED_TEXT = "[erased]";
+/** The prefix of the pseudonym that replaces a subject: `erased:<actor id>`. */
+export const ERASED_SUBJECT_PREFIX = "erased:";
+/** Names shorter than this are not searched for in free text (they would match ordinary words). */
+const MIN_SEARCHED_LENGTH = 3;
+const SUBJECT_COLUMNS = ["created_by", "updated_by", "deleted_by"];
+/** Tables erasure never writes: the append-only trail, and the actors it blanks on purpose. */
+const UNTOUCHED_TABLES = new Set(["audit_log", "actors"]);
+
+/**
+ * Erases the person `id` of the context's organization.
+ * @throws NOT_FOUND for an unknown or foreign id; BAD_USER_INPUT without a reason; RESTRICTED if a declared
+ * removal or the person's soft delete is refused by a policy.
+ */
+export async function erasePerson(
+  engine: SoftDeleteEngine,
+  declaration: PersonalDataDeclaration,
+  ctx: OperationContext,
+  id: string,
+  reason: string,
+  options: ErasureOptions = {},
+): Promise<ErasureReport> {
+  const registry = engine.registry;
+  const person = registry.entity(declaration.person);
+  if (!reason.trim()) throw new InvalidInputError("reason", "a reason is required to erase a person");
+  if (!isUuid(id)) throw new NotFoundError(person.name, id);
+  // The actor row is committed on its own, before the transaction (as every engine operation does).
+  const actorId = await ensureActor(engine.db, ctx);
+  try {
+    return await inTransaction(engine.db, (tx) =>
+      erase(tx, engine, declaration, person, ctx, actorId, id, reason.trim(), options.maxCascadeDepth ?? 10),
+    );
+  } catch (err) {
+    throw translateDbError(registry, err);
+  }
+}
+
+async function erase(
+  tx: Database,
+  engine: SoftDeleteEngine,
+  declaration: PersonalDataDeclaration,
+  person: Entity,
+  ctx: OperationContext,
+  actorId: string,
+  id: string,
+  reason: string,
+  maxDepth: number,
+): Promise<ErasureReport> {
+  const registry = engine.registry;
+  const org = ctx.organizationId;
+  const [raw] = await rows<Record<string, unknown>>(
+    tx,
+    sql`SELECT * FROM ${t(person)} WHERE id = ${id}::uuid AND ${c(person.table.organizationId)} = ${org}::uuid FOR UPDATE`,
+  );
+  if (!raw) throw new NotFoundError(person.name, id);
+  const [earlier] = await rows<{ at: Date | string; operation_id: string }>(
+    tx,
+    sql`SELECT at, operation_id FROM audit_log
+        WHERE organization_id = ${org}::uuid AND entity_id = ${id}::uuid AND action = 'ERASE' ORDER BY id LIMIT 1`,
+  );
+  if (earlier)
+    return {
+      id,
+      type: person.name,
+      alreadyErased: true,
+      operationId: earlier.operation_id,
+      erasedAt: earlier.at instanceof Date ? earlier.at : new Date(earlier.at),
+      steps: [],
+    };
+
+  const row = mapRow(person, raw);
+  const searched = Object.keys(declaration.identifying)
+    .map((f) => row[f])
+    .filter((v): v is string => typeof v === "string" && v.trim().length >= MIN_SEARCHED_LENGTH);
+  const info: AuditInfo = { ctx, actorId, operationId: randomUUID(), reason: scrubText(reason, searched) };
+  const steps: ErasureStep[] = [];
+  const step = (table: string, action: ErasureAction, n: number) => n > 0 && steps.push({ table, action, rows: n });
+
+  // The person's subjects, each with a pseudonym naming its actor row (created for a subject that never acted
+  // through the engine, so that every pseudonym is one).
+  const subjectValues = declaration.subjects
+    .map((f) => row[f])
+    .filter((v): v is string => typeof v === "string" && !!v);
+  for (const subject of subjectValues)
+    await tx.execute(
+      sql`INSERT INTO actors (organization_id, subject, user_id) VALUES (${org}::uuid, ${subject}, ${id}::uuid)
+          ON CONFLICT (organization_id, subject) DO NOTHING`,
+    );
+  const actors = await rows<{ id: string; subject: string }>(
+    tx,
+    sql`SELECT id, subject FROM actors WHERE organization_id = ${org}::uuid AND erased_at IS NULL
+          AND (user_id = ${id}::uuid OR subject = ANY(${textArray(subjectValues)}))`,
+  );
+
+  // 1. Rows only about the person go.
+  for (const name of declaration.removed) {
+    const rel = registry.relation(name);
+    if (!rel) throw new Error(`personal data declaration names an unknown relation ${name}`);
+    const child = registry.entity(rel.child);
+    const ids = (
+      await rows<{ id: string }>(
+        tx,
+        sql`SELECT id FROM ${t(child)} WHERE ${c(child.table.organizationId)} = ${org}::uuid AND ${c(rel.column)} = ${id}::uuid`,
+      )
+    ).map((r) => r.id);
+    if (!ids.length) continue;
+    for (const [type, n] of await engine.removeSubtrees(tx, child, ids, info, "HARD_DELETE"))
+      step(registry.entity(type).tableName, "HARD_DELETED", n);
+  }
+
+  // 2. The person's account closes: soft-deleted with its cascade, if live.
+  if (!row.deletedAt) {
+    const deleted = await softDeleteWhere(tx, person, sql`id = ${id}::uuid`, info);
+    step(person.tableName, "SOFT_DELETED", deleted.length);
+    if (deleted.length)
+      for (const [type, n] of await cascadeSoftDelete(tx, registry, person, deleted, info, { maxDepth }))
+        step(registry.entity(type).tableName, "CASCADED", n);
+  }
+
+  // 3. The identifying fields are blanked; the row stays, so references to it and the audit trail still link.
+  const blank = Object.entries(declaration.identifying).map(([field, value]) => {
+    const col = columnOf(person, field);
+    if (!col) throw new Error(`personal data declaration names an unknown field ${person.name}.${field}`);
+    return sql`${c(col)} = ${value(id)}`;
+  });
+  await tx.execute(
+    sql`UPDATE ${t(person)} SET ${sql.join(blank, sql`, `)}, ${c(person.table.updatedAt)} = now(), ${c(person.table.updatedBy)} = ${ctx.actor}
+        WHERE id = ${id}::uuid`,
+  );
+  step(person.tableName, "BLANKED", 1);
+
+  // 4. What the person wrote loses its content.
+  for (const { relation, replace } of declaration.authored) {
+    const rel = registry.relation(relation);
+    if (!rel) throw new Error(`personal data declaration names an unknown relation ${relation}`);
+    const child = registry.entity(rel.child);
+    const sets = Object.entries(replace).map(([field, value]) => {
+      const col = columnOf(child, field);
+      if (!col) throw new Error(`personal data declaration names an unknown field ${child.name}.${field}`);
+      return { col, value };
+    });
+    const changed = await rows<{ id: string }>(
+      tx,
+      sql`UPDATE ${t(child)} SET ${sql.join(
+        sets.map((s) => sql`${c(s.col)} = ${s.value}`),
+        sql`, `,
+      )}
+          WHERE ${c(child.table.organizationId)} = ${org}::uuid AND ${c(rel.column)} = ${id}::uuid
+            AND (${sql.join(
+              sets.map((s) => sql`${c(s.col)} IS DISTINCT FROM ${s.value}`),
+              sql` OR `,
+            )})
+          RETURNING id`,
+    );
+    step(child.tableName, "CONTENT_REPLACED", changed.length);
+  }
+
+  // 5. Every table of the organization: subjects naming the person are pseudonymised, and the person's name and
+  // email are scrubbed from free text (deletion reasons, titles, other people's comments, …).
+  const mapping = actors.map((a) => ({ subject: a.subject, pseudonym: `${ERASED_SUBJECT_PREFIX}${a.id}` }));
+  const pattern = searchPattern(searched);
+  const identifyingColumns = Object.keys(declaration.identifying).map((f) => columnOf(person, f)!.name);
+  for (const table of await organizationTables(tx)) {
+    const scope = table.name === "organizations" ? sql`id = ${org}::uuid` : sql`organization_id = ${org}::uuid`;
+    const subjects = table.columns.filter((col) => SUBJECT_COLUMNS.includes(col.name) && col.text);
+    if (mapping.length && subjects.length) {
+      const from = textArray(mapping.map((m) => m.subject));
+      const to = textArray(mapping.map((m) => m.pseudonym));
+      const changed = await rows<{ n: number }>(
+        tx,
+        sql`WITH m AS (SELECT * FROM unnest(${from}, ${to}) AS m(subject, pseudonym)),
+            changed AS (
+              UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
+                subjects.map(
+                  (col) =>
+                    sql`${sql.identifier(col.name)} = COALESCE((SELECT pseudonym FROM m WHERE m.subject = x.${sql.identifier(col.name)}), x.${sql.identifier(col.name)})`,
+                ),
+                sql`, `,
+              )}
+              WHERE x.${scope} AND (${sql.join(
+                subjects.map((col) => sql`x.${sql.identifier(col.name)} = ANY(${from})`),
+                sql` OR `,
+              )})
+              RETURNING 1)
+            SELECT count(*)::int AS n FROM changed`,
+      );
+      step(table.name, "PSEUDONYMISED", changed[0]?.n ?? 0);
+    }
+    // Other people's own identifying fields are theirs, even when they hold the same name.
+    const theirs = table.name === person.tableName ? identifyingColumns : [];
+    const texts =
+      table.name === "organizations"
+        ? []
+        : table.columns.filter((col) => !SUBJECT_COLUMNS.includes(col.name) && !theirs.includes(col.name));
+    if (pattern && texts.length) {
+      const asText = (col: OrgColumn) =>
+        col.text ? sql`x.${sql.identifier(col.name)}` : sql`x.${sql.identifier(col.name)}::text`;
+      const replaced = (col: OrgColumn) => {
+        const r = sql`regexp_replace(${asText(col)}, ${pattern}, ${ERASED_TEXT}, 'gi')`;
+        return col.text ? r : sql`${r}::${sql.raw(col.type)}`;
+      };
+      const changed = await rows<{ n: number }>(
+        tx,
+        sql`WITH changed AS (
+              UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
+                texts.map((col) => sql`${sql.identifier(col.name)} = ${replaced(col)}`),
+                sql`, `,
+              )}
+              WHERE x.${scope} AND (${sql.join(
+                texts.map((col) => sql`${asText(col)} ~* ${pattern}`),
+                sql` OR `,
+              )})
+              RETURNING 1)
+            SELECT count(*)::int AS n FROM changed`,
+      );
+      step(table.name, "TEXT_SCRUBBED", changed[0]?.n ?? 0);
+    }
+  }
+
+  // 6. The actor rows are blanked: the audit trail keeps pointing at them, and no longer says who they were.
+  if (actors.length) {
+    const blanked = await rows<{ id: string }>(
+      tx,
+      sql`UPDATE actors SET subject = ${ERASED_SUBJECT_PREFIX} || id::text, erased_at = now()
+          WHERE id = ANY(${uuidArray(actors.map((a) => a.id))}) RETURNING id`,
+    );
+    step("actors", "BLANKED", blanked.length);
+  }
+
+  // 7. One ERASE entry: who erased whom, when and why (the reason scrubbed), naming fields, never values.
+  const [entry] = await rows<{ at: Date | string }>(
+    tx,
+    sql`WITH src AS (SELECT ${id}::uuid AS id),
+        audit AS (${auditFrom("src", "ERASE", person.name, info, Object.keys(declaration.identifying))} RETURNING at)
+        SELECT at FROM audit`,
+  );
+  step("audit_log", "AUDITED", 1);
+  return {
+    id,
+    type: person.name,
+    alreadyErased: false,
+    operationId: info.operationId,
+    erasedAt: entry ? (entry.at instanceof Date ? entry.at : new Date(entry.at)) : new Date(),
+    steps,
+  };
+}
+
+interface OrgColumn {
+  name: string;
+  /** PostgreSQL type name (text, varchar, jsonb, json). */
+  type: string;
+  /** Stored as text (text, varchar): no cast needed. */
+  text: boolean;
+}
+
+/**
+ * The tables holding an organization's rows (those with an `organization_id`, and `organizations` itself)
+ * and their text-like columns, read from the catalog so that a table added later is covered too.
+ */
+async function organizationTables(tx: Database): Promise<{ name: string; columns: OrgColumn[] }[]> {
+  const found = await rows<{ table: string; column: string; type: string; has_org: boolean }>(
+    tx,
+    sql`SELECT cl.relname AS table, a.attname AS column, ty.typname AS type,
+          EXISTS (SELECT 1 FROM pg_attribute o WHERE o.attrelid = cl.oid AND o.attname = 'organization_id' AND NOT o.attisdropped) AS has_org
+        FROM pg_class cl
+        JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+        JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        JOIN pg_type ty ON ty.oid = a.atttypid
+        WHERE ns.nspname = current_schema() AND cl.relkind IN ('r', 'p')
+          AND ty.typname IN ('text', 'varchar', 'bpchar', 'json', 'jsonb')
+        ORDER BY cl.relname, a.attnum`,
+  );
+  const tables = new Map<string, OrgColumn[]>();
+  for (const r of found) {
+    if (UNTOUCHED_TABLES.has(r.table) || !(r.has_org || r.table === "organizations")) continue;
+    const list = tables.get(r.table) ?? [];
+    list.push({ name: r.column, type: r.type, text: r.type === "text" || r.type === "varchar" || r.type === "bpchar" });
+    tables.set(r.table, list);
+  }
+  return [...tables].map(([name, columns]) => ({ name, columns }));
+}
+
+/**
+ * A PostgreSQL regular expression (ARE) matching any of `values` as a whole word, case-insensitively with
+ * the 'i' flag; undefined when there is nothing to search for.
+ */
+export function searchPattern(values: readonly string[]): SQL | undefined {
+  const alternatives = [...new Set(values.map((v) => v.trim()).filter((v) => v.length >= MIN_SEARCHED_LENGTH))]
+    .sort((a, b) => b.length - a.length)
+    .map((v) => v.replace(/\s+/g, " "))
+    .map((v) => {
+      // In an ARE a backslash before a non-alphanumeric character makes it literal.
+      const body = v.replace(/[^\p{L}\p{N}]/gu, (ch) => (/\s/.test(ch) ? "\\s+" : `\\${ch}`));
+      const before = /^[\p{L}\p{N}_]/u.test(v) ? "(?<![[:alnum:]_])" : "";
+      const after = /[\p{L}\p{N}_]$/u.test(v) ? "(?![[:alnum:]_])" : "";
+      return `${before}${body}${after}`;
+    });
+  return alternatives.length ? sql`${alternatives.join("|")}` : undefined;
+}
+
+/** `text` with every whole-word, case-insensitive occurrence of `values` replaced by ERASED_TEXT. */
+export function scrubText(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const v of [...new Set(values.map((x) => x.trim()).filter((x) => x.length >= MIN_SEARCHED_LENGTH))].sort(
+    (a, b) => b.length - a.length,
+  )) {
+    const body = v.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&").replace(/\s+/g, "\\s+");
+    const before = /^[\p{L}\p{N}_]/u.test(v) ? "(?<![\\p{L}\\p{N}_])" : "";
+    const after = /[\p{L}\p{N}_]$/u.test(v) ? "(?![\\p{L}\\p{N}_])" : "";
+    out = out.replace(new RegExp(`${before}${body}${after}`, "giu"), ERASED_TEXT);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/** Helpers for retention, health and erasure tests: trees of rows, and moving deletions into the past. */
+import { randomUUID } from "node:crypto";
+import type { Database } from "../../src/db/database.js";
+import type { OperationContext } from "../../src/engine/context.js";
+import type { SoftDeleteEngine } from "../../src/engine/engine.js";
+import { query } from "./db.js";
+
+export const uid = () => randomUUID().slice(0, 8);
+
+export const TABLES = ["users", "projects", "tasks", "comments", "task_assignments"] as const;
+
+/**
+ * A project led by a new user, with `n` tasks; each task has a comment by the lead, a reply by a member and
+ * an assignment of the member.
+ */
+export async function buildProject(engine: SoftDeleteEngine, ctx: OperationContext, n: number) {
+  const lead = await engine.create("User", ctx, { email: `${uid()}@example.test`, name: "Lead" });
+  const member = await engine.create("User", ctx, { email: `${uid()}@example.test`, name: "Member" });
+  const project = await engine.create("Project", ctx, { slug: `p-${uid()}`, name: "Project", leadId: lead.id });
+  const tasks = [];
+  for (let i = 0; i < n; i++) {
+    const task = await engine.create("Task", ctx, { projectId: project.id, title: `Task ${i}` });
+    const comment = await engine.create("Comment", ctx, { taskId: task.id, authorId: lead.id, body: "comment" });
+    const reply = await engine.create("Comment", ctx, {
+      taskId: task.id,
+      authorId: member.id,
+      parentId: comment.id,
+      body: "reply",
+    });
+    const assignment = await engine.create("TaskAssignment", ctx, { taskId: task.id, userId: member.id });
+    tasks.push({ task, comment, reply, assignment });
+  }
+  return { lead, member, project, tasks };
+}
+
+/** Moves the deletion of every row an operation deleted `days` days into the past. */
+export async function ageOperation(db: Database, operationId: string, days: number) {
+  for (const table of TABLES)
+    await query(
+      db,
+      `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days' WHERE deletion_operation_id = '${operationId}'`,
+    );
+}
+
+/** Moves the deletion of one row `days` days into the past. */
+export async function ageRow(db: Database, table: string, id: string, days: number) {
+  await query(db, `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days' WHERE id = '${id}'`);
+}
+
+/** Ids per table of one organization, in every state. */
+export async function snapshot(db: Database, organizationId: string) {
+  const out: Record<string, string[]> = {};
+  for (const table of TABLES)
+    out[table] = (
+      await query<{ id: string }>(db, `SELECT id FROM ${table} WHERE organization_id = '${organizationId}' ORDER BY id`)
+    ).map((r) => r.id);
+  return out;
+}
+
+export async function exists(db: Database, table: string, id: string) {
+  return (await query(db, `SELECT 1 FROM ${table} WHERE id = '${id}'`)).length === 1;
+}
+
+export async function auditCount(db: Database, where = "TRUE") {
+  const [r] = await query<{ n: number }>(db, `SELECT count(*)::int AS n FROM audit_log WHERE ${where}`);
+  return r!.n;
+}
