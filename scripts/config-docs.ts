@@ -14,7 +14,9 @@ export function withConfigTable(readme: string): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const path = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../README.md" : "../README.md", import.meta.url));
+  const path = fileURLToPath(
+    new URL(import.meta.url.includes("/dist/") ? "../../README.md" : "../README.md", import.meta.url),
+  );
   writeFileSync(path, withConfigTable(readFileSync(path, "utf8")));
   process.stdout.write(`updated ${path}\n`);
 }

@@ -10,7 +10,9 @@ export async function schemaSdl(): Promise<string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const target = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../schema.graphql" : "../schema.graphql", import.meta.url));
+  const target = fileURLToPath(
+    new URL(import.meta.url.includes("/dist/") ? "../../schema.graphql" : "../schema.graphql", import.meta.url),
+  );
   writeFileSync(target, await schemaSdl());
   process.stdout.write(`wrote ${target}\n`);
 }

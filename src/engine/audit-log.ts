@@ -28,8 +28,13 @@ export interface AuditFilter {
 
 export function decodeAuditCursor(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;
-  const n = Number(Buffer.from(value, "base64url").toString().replace(/^audit:/, ""));
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidInputError("after", "after must be a cursor returned by auditLog", value);
+  const n = Number(
+    Buffer.from(value, "base64url")
+      .toString()
+      .replace(/^audit:/, ""),
+  );
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidInputError("after", "after must be a cursor returned by auditLog", value);
   return n;
 }
 

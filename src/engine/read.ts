@@ -40,7 +40,8 @@ export function decodeCursor(value: string | null | undefined, field = "after"):
   if (value === null || value === undefined) return undefined;
   try {
     const [at, id] = JSON.parse(Buffer.from(value, "base64url").toString()) as unknown[];
-    if (typeof at === "string" && typeof id === "string" && isUuid(id) && !Number.isNaN(Date.parse(at))) return { at, id };
+    if (typeof at === "string" && typeof id === "string" && isUuid(id) && !Number.isNaN(Date.parse(at)))
+      return { at, id };
   } catch {
     // fall through
   }
@@ -99,7 +100,12 @@ export interface Through {
   targetColumn: PgColumn;
 }
 
-function linkParts(entity: Entity, ctx: OperationContext, visibility: Visibility, link: { column: PgColumn } | Through) {
+function linkParts(
+  entity: Entity,
+  ctx: OperationContext,
+  visibility: Visibility,
+  link: { column: PgColumn } | Through,
+) {
   const tb = entity.table;
   if ("pivot" in link) {
     const p = link.pivot;

@@ -18,13 +18,19 @@ export class RelationArgs {
 
 @ArgsType()
 export class ListArgs extends RelationArgs {
-  @Field(() => Boolean, { defaultValue: false, description: "Return only soft-deleted rows: the trash (EDITOR and above)." })
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Return only soft-deleted rows: the trash (EDITOR and above).",
+  })
   onlyDeleted!: boolean;
 }
 
 @ArgsType()
 export class IncludeDeletedArgs {
-  @Field(() => Boolean, { defaultValue: false, description: "Resolve the row even if soft-deleted (EDITOR and above)." })
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Resolve the row even if soft-deleted (EDITOR and above).",
+  })
   includeDeleted!: boolean;
 }
 

@@ -28,6 +28,9 @@ export function fromGlobalId<T extends NodeType>(
   if (sep < 0 || !(NODE_TYPES as readonly string[]).includes(type) || !isUuid(id))
     throw new BadUserInputError(field, `${field} must be an id returned by this API, got ${JSON.stringify(value)}`);
   if (!expected.includes(type))
-    throw new BadUserInputError(field, `${field} must be the id of a ${expected.join(" or ")}, got the id of a ${type}`);
+    throw new BadUserInputError(
+      field,
+      `${field} must be the id of a ${expected.join(" or ")}, got the id of a ${type}`,
+    );
   return { type, id };
 }

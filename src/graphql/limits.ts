@@ -2,7 +2,13 @@
  * Rejects abusive operations before execution: too deep a selection, or too high an estimated cost
  * (each field costs 1, and a list field multiplies its children by its `first`).
  */
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode } from "graphql";
+import {
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import { ApiError } from "./errors.js";
 
@@ -13,7 +19,11 @@ export interface Limits {
   maxCost: number;
 }
 
-function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  seen: Set<string>,
+): number {
   if (!set) return 0;
   let max = 0;
   for (const sel of set.selections) {

@@ -64,7 +64,13 @@ export class Loaders {
     });
   }
 
-  private pages(key: string, type: string, visibility: Visibility, args: PageArgs, link: { column: PgColumn } | Through) {
+  private pages(
+    key: string,
+    type: string,
+    visibility: Visibility,
+    args: PageArgs,
+    link: { column: PgColumn } | Through,
+  ) {
     const entity = this.engine.registry.entity(type);
     const counter = this.counts(key, type, visibility, link);
     const pageKey = `${key}:${args.first}:${args.after?.at}:${args.after?.id}`;

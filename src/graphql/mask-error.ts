@@ -30,13 +30,27 @@ function originalOf(error: unknown): unknown {
 }
 
 export function maskError(formatted: GraphQLFormattedError, error: unknown): Masked {
-  const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  const base = {
+    message: formatted.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+  };
   const original = originalOf(error);
   if (original instanceof EngineError)
-    return { formatted: { ...base, message: original.message, extensions: { code: original.code, ...original.details } } };
+    return {
+      formatted: { ...base, message: original.message, extensions: { code: original.code, ...original.details } },
+    };
   const code = (original instanceof GraphQLError ? original.extensions?.code : undefined) ?? formatted.extensions?.code;
-  if (code === "BAD_USER_INPUT" && original instanceof GraphQLError && Array.isArray(original.extensions?.validationErrors)) {
-    const problems = original.extensions.validationErrors as { property: string; constraints?: Record<string, string>; children?: unknown[] }[];
+  if (
+    code === "BAD_USER_INPUT" &&
+    original instanceof GraphQLError &&
+    Array.isArray(original.extensions?.validationErrors)
+  ) {
+    const problems = original.extensions.validationErrors as {
+      property: string;
+      constraints?: Record<string, string>;
+      children?: unknown[];
+    }[];
     const first = flatten(problems)[0];
     return {
       formatted: {
@@ -47,8 +61,17 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Mas
     };
   }
   if (code === "UNAUTHORIZED") return { formatted: { ...base, extensions: { code: "FORBIDDEN" } } };
-  if (typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code) && code !== "INTERNAL_SERVER_ERROR") {
-    const { stacktrace: _s, exception: _e, http: _h, ...rest } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  if (
+    typeof code === "string" &&
+    (ERROR_CODES as readonly string[]).includes(code) &&
+    code !== "INTERNAL_SERVER_ERROR"
+  ) {
+    const {
+      stacktrace: _s,
+      exception: _e,
+      http: _h,
+      ...rest
+    } = (formatted.extensions ?? {}) as Record<string, unknown>;
     return { formatted: { ...base, extensions: { ...rest, code: code as ErrorCode } } };
   }
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code))
@@ -57,7 +80,11 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Mas
   if (!code && original instanceof GraphQLError && !original.originalError && !formatted.path)
     return { formatted: { ...base, extensions: { code: "BAD_USER_INPUT" } } };
   return {
-    formatted: { message: "Unexpected error.", ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } },
+    formatted: {
+      message: "Unexpected error.",
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    },
     unexpected: original,
   };
 }

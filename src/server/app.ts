@@ -6,7 +6,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { GraphQLError, parse, type ExecutionResult, type GraphQLSchema } from "graphql";
@@ -58,7 +61,10 @@ export interface App {
    * Runs one operation in-process, authenticated exactly as over HTTP (tests and scripts); errors come back
    * masked as a client would see them.
    */
-  execute(request: { query: string; variables?: Record<string, unknown> }, authorization?: string): Promise<ExecutionResult>;
+  execute(
+    request: { query: string; variables?: Record<string, unknown> },
+    authorization?: string,
+  ): Promise<ExecutionResult>;
   /** Drains HTTP and WebSocket within the shutdown timeout; does not close the database. */
   close(): Promise<void>;
 }
@@ -106,7 +112,10 @@ function limitsPlugin(limits: Limits): ApolloServerPlugin<Context> {
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
-  opts = { ...opts, maintenance: opts.maintenance ?? new Maintenance(opts.engine, opts.handle, { personalData: PERSONAL_DATA }) };
+  opts = {
+    ...opts,
+    maintenance: opts.maintenance ?? new Maintenance(opts.engine, opts.handle, { personalData: PERSONAL_DATA }),
+  };
   const schema = await createSchema();
   const orgs = new OrganizationDirectory(opts.handle.db);
   const app = express();
@@ -161,7 +170,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
         }
         return undefined;
       },
-      onNext: (_ctx, _id, _payload, args, result) => maskResult(result as ExecutionResult, opts.log, args.contextValue as Context),
+      onNext: (_ctx, _id, _payload, args, result) =>
+        maskResult(result as ExecutionResult, opts.log, args.contextValue as Context),
     },
     wsServer,
   );
@@ -179,11 +189,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(opts.limits),
       errorLogging(opts.log),
-      {
-        async serverWillStart() {
-          return { drainServer: async () => void (await wsCleanup.dispose()) };
-        },
-      },
     ],
   });
   await apollo.start();
@@ -194,7 +199,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (req, res, next) => {
       if (Array.isArray(req.body) && req.body.length > maxBatch) {
         res.status(400).json({
-          errors: [{ message: `at most ${maxBatch} operation(s) per request (GRAPHQL_MAX_BATCH)`, extensions: { code: "BAD_USER_INPUT" } }],
+          errors: [
+            {
+              message: `at most ${maxBatch} operation(s) per request (GRAPHQL_MAX_BATCH)`,
+              extensions: { code: "BAD_USER_INPUT" },
+            },
+          ],
         });
         return;
       }
@@ -237,19 +247,32 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }),
     close: () => {
       closing ??= (async () => {
-        // Tell WebSocket clients first (1001 Going Away), then drain HTTP within the grace period.
-        for (const client of wsServer.clients) client.close(1001, "server shutting down");
-        await apollo.stop();
+        const grace = opts.shutdownTimeoutMs ?? 10_000;
+        // Tell WebSocket clients first (1001 Going Away), then drain HTTP within the grace period. Every step is
+        // bounded: a peer that never answers a close must not hold the process.
+        await within(Promise.resolve(wsCleanup.dispose()), 1000);
+        await within(apollo.stop(), grace + 1000);
         for (const client of wsServer.clients) client.terminate();
-        await new Promise<void>((r) => wsServer.close(() => r()));
-        if (httpServer.listening) {
-          httpServer.closeAllConnections();
-          await new Promise<void>((r) => httpServer.close(() => r()));
-        }
+        await within(new Promise<void>((r) => wsServer.close(() => r())), 1000);
+        httpServer.closeAllConnections();
+        if (httpServer.listening) await within(new Promise<void>((r) => httpServer.close(() => r())), 1000);
       })();
       return closing;
     },
   };
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (rejections are ignored). */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  return Promise.race([
+    promise.then(
+      () => {},
+      () => {},
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 function maskResult(result: ExecutionResult, log: Logger, ctx: Context | undefined): ExecutionResult {

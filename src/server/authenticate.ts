@@ -7,7 +7,11 @@ import type { OrganizationDirectory } from "./organizations.js";
  * The caller behind an `Authorization` value (HTTP header or graphql-ws connection_init payload).
  * @throws UnauthenticatedError for a missing, malformed, expired or foreign-signed token, or an unknown org.
  */
-export async function authenticate(authorization: unknown, secret: string, orgs: OrganizationDirectory): Promise<Viewer> {
+export async function authenticate(
+  authorization: unknown,
+  secret: string,
+  orgs: OrganizationDirectory,
+): Promise<Viewer> {
   const token = parseBearer(typeof authorization === "string" ? authorization : undefined);
   if (!token) throw new UnauthenticatedError("missing Authorization: Bearer <token>");
   let claims;

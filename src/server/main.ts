@@ -45,7 +45,10 @@ async function main() {
     await migrate(handle);
   } catch (err) {
     if (err instanceof DatabaseUnavailableError) fail(`Cannot start: ${err.message}`, 1);
-    fail(`Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, 1);
+    fail(
+      `Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      1,
+    );
   }
 
   const services = createServices(handle, {
@@ -93,7 +96,10 @@ async function main() {
     url = await app.listen(config.PORT, config.HOST);
   } catch (err) {
     await handle.close();
-    fail(`Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${err instanceof Error ? err.message : err}`, 1);
+    fail(
+      `Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${err instanceof Error ? err.message : err}`,
+      1,
+    );
   }
 
   services.runner.start();
@@ -106,7 +112,8 @@ async function main() {
     process.stdout.write(
       `Try it:\n  export TOKEN=${token}\n  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\\n    -d '{"query":"{ viewer { subject role organization { slug } } }"}'\n\n`,
     );
-    if (!config.AUTH_SECRET) process.stdout.write("AUTH_SECRET is unset: this secret lives only as long as this process.\n\n");
+    if (!config.AUTH_SECRET)
+      process.stdout.write("AUTH_SECRET is unset: this secret lives only as long as this process.\n\n");
   }
 
   let stopping = false;
@@ -119,9 +126,13 @@ async function main() {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS + 5000);
     deadline.unref();
+    const t0 = Date.now();
     await app.close();
+    log.debug({ ms: Date.now() - t0 }, "http and websocket drained");
     await services.close();
+    log.debug({ ms: Date.now() - t0 }, "background work stopped");
     await handle.close();
+    log.info({ ms: Date.now() - t0 }, "stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

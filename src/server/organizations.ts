@@ -10,7 +10,10 @@ export class OrganizationDirectory {
   async idOf(slug: string): Promise<string | undefined> {
     const hit = this.cache.get(slug);
     if (hit) return hit;
-    const [org] = await this.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, slug));
+    const [org] = await this.db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .where(eq(organizations.slug, slug));
     if (org) this.cache.set(slug, org.id);
     return org?.id;
   }

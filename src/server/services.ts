@@ -4,7 +4,14 @@
  */
 import type { DatabaseHandle } from "../db/database.js";
 import { createRegistry } from "../domain/model.js";
-import { BulkQueue, BulkRunner, LocalBulkEvents, PostgresBulkEvents, type BulkEvents, type RunnerOptions } from "../engine/bulk/index.js";
+import {
+  BulkQueue,
+  BulkRunner,
+  LocalBulkEvents,
+  PostgresBulkEvents,
+  type BulkEvents,
+  type RunnerOptions,
+} from "../engine/bulk/index.js";
 import { SoftDeleteEngine, type EngineOptions } from "../engine/engine.js";
 import { Maintenance, type MaintenanceOptions } from "../engine/maintenance.js";
 import { PERSONAL_DATA } from "../domain/personal-data.js";

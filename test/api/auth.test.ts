@@ -30,15 +30,27 @@ const badTokens = async (): Promise<[string, string | null][]> => [
   ["missing", null],
   ["not a JWT", "Bearer not.a.jwt"],
   ["wrong scheme", `Basic ${Buffer.from("a:b").toString("base64")}`],
-  ["expired", `Bearer ${await new SignJWT({ role: "ADMIN", org: "demo" }).setProtectedHeader({ alg: "HS256" }).setSubject("x").setIssuedAt(1).setExpirationTime(2).sign(new TextEncoder().encode(TEST_SECRET))}`],
-  ["signed with another secret", `Bearer ${await signToken({ sub: "x", role: "ADMIN", org: "demo" }, "another-secret-another-secret-another", 60_000)}`],
-  ["unknown organization", `Bearer ${await signToken({ sub: "x", role: "ADMIN", org: "nowhere" }, TEST_SECRET, 60_000)}`],
+  [
+    "expired",
+    `Bearer ${await new SignJWT({ role: "ADMIN", org: "demo" }).setProtectedHeader({ alg: "HS256" }).setSubject("x").setIssuedAt(1).setExpirationTime(2).sign(new TextEncoder().encode(TEST_SECRET))}`,
+  ],
+  [
+    "signed with another secret",
+    `Bearer ${await signToken({ sub: "x", role: "ADMIN", org: "demo" }, "another-secret-another-secret-another", 60_000)}`,
+  ],
+  [
+    "unknown organization",
+    `Bearer ${await signToken({ sub: "x", role: "ADMIN", org: "nowhere" }, TEST_SECRET, 60_000)}`,
+  ],
 ];
 
 describe("UNAUTHENTICATED", () => {
   test("over HTTP, every bad token gets 401 UNAUTHENTICATED for queries and mutations alike", async () => {
     for (const [, auth] of await badTokens()) {
-      for (const q of [`{ viewer { subject } }`, `mutation { createUser(input: { email: "x@y.test", name: "x" }) { id } }`]) {
+      for (const q of [
+        `{ viewer { subject } }`,
+        `mutation { createUser(input: { email: "x@y.test", name: "x" }) { id } }`,
+      ]) {
         const r = await api.http(q, undefined, auth);
         expect(r.status).toBe(401);
         expect(codeOf(r.body)).toBe("UNAUTHENTICATED");
@@ -86,9 +98,13 @@ describe.each(["http", "ws"] as const)("roles over %s", (transport) => {
     expect((await run(transport, editor, TRASH)).data.users.totalCount).toBeGreaterThan(0);
     const created = await run(transport, editor, WRITE, { e: email() });
     const id = created.data.createUser.id;
-    const del = await run(transport, editor, `mutation($id: ID!) { softDelete(id: $id) { node { isDeleted } } }`, { id });
+    const del = await run(transport, editor, `mutation($id: ID!) { softDelete(id: $id) { node { isDeleted } } }`, {
+      id,
+    });
     expect(del.data.softDelete.node.isDeleted).toBe(true);
-    expect(codeOf(await run(transport, editor, `mutation($id: ID!) { hardDelete(id: $id) { deletedId } }`, { id }))).toBe("FORBIDDEN");
+    expect(
+      codeOf(await run(transport, editor, `mutation($id: ID!) { hardDelete(id: $id) { deletedId } }`, { id })),
+    ).toBe("FORBIDDEN");
     const res = await run(transport, editor, `mutation($id: ID!) { restore(id: $id) { node { isDeleted } } }`, { id });
     expect(res.data.restore.node.isDeleted).toBe(false);
     expect(codeOf(await run(transport, editor, AUDIT))).toBe("FORBIDDEN");
@@ -98,7 +114,12 @@ describe.each(["http", "ws"] as const)("roles over %s", (transport) => {
     const admin = await api.auth("ADMIN");
     const id = (await run(transport, admin, WRITE, { e: email() })).data.createUser.id;
     await run(transport, admin, `mutation($id: ID!) { softDelete(id: $id) { operationId } }`, { id });
-    const hard = await run(transport, admin, `mutation($id: ID!) { hardDelete(id: $id) { deletedId deleted { type count } } }`, { id });
+    const hard = await run(
+      transport,
+      admin,
+      `mutation($id: ID!) { hardDelete(id: $id) { deletedId deleted { type count } } }`,
+      { id },
+    );
     expect(hard.data.hardDelete).toEqual({ deletedId: id, deleted: [{ type: "User", count: 1 }] });
     expect((await run(transport, admin, AUDIT)).data.auditLog.totalCount).toBeGreaterThan(0);
   });
@@ -106,11 +127,20 @@ describe.each(["http", "ws"] as const)("roles over %s", (transport) => {
   test("a token of one organization never sees or changes another's rows: NOT_FOUND, as for a missing id", async () => {
     const acme = await api.auth("ADMIN", "acme");
     const demo = await api.auth("ADMIN", "demo");
-    const acmeTask = (await run(transport, acme, `{ tasks(first: 1) { edges { node { id } } } }`)).data.tasks.edges[0].node.id;
-    const demoIds = (await run(transport, demo, `{ tasks(first: 100, includeDeleted: true) { edges { node { id } } } }`)).data.tasks.edges.map((e: any) => e.node.id);
+    const acmeTask = (await run(transport, acme, `{ tasks(first: 1) { edges { node { id } } } }`)).data.tasks.edges[0]
+      .node.id;
+    const demoIds = (
+      await run(transport, demo, `{ tasks(first: 100, includeDeleted: true) { edges { node { id } } } }`)
+    ).data.tasks.edges.map((e: any) => e.node.id);
     expect(demoIds).not.toContain(acmeTask);
-    expect((await run(transport, demo, `query($id: ID!) { task(id: $id, includeDeleted: true) { id } }`, { id: acmeTask })).data.task).toBeNull();
-    expect((await run(transport, demo, `query($id: ID!) { node(id: $id, includeDeleted: true) { id } }`, { id: acmeTask })).data.node).toBeNull();
+    expect(
+      (await run(transport, demo, `query($id: ID!) { task(id: $id, includeDeleted: true) { id } }`, { id: acmeTask }))
+        .data.task,
+    ).toBeNull();
+    expect(
+      (await run(transport, demo, `query($id: ID!) { node(id: $id, includeDeleted: true) { id } }`, { id: acmeTask }))
+        .data.node,
+    ).toBeNull();
     for (const m of [
       `mutation($id: ID!) { softDelete(id: $id) { operationId } }`,
       `mutation($id: ID!) { updateTask(id: $id, input: { title: "hijack" }) { id } }`,
@@ -118,7 +148,12 @@ describe.each(["http", "ws"] as const)("roles over %s", (transport) => {
     ]) {
       expect(codeOf(await run(transport, demo, m, { id: acmeTask }))).toBe("NOT_FOUND");
     }
-    const still = await run(transport, acme, `query($id: ID!) { task(id: $id) { title isDeleted comments { totalCount } } }`, { id: acmeTask });
+    const still = await run(
+      transport,
+      acme,
+      `query($id: ID!) { task(id: $id) { title isDeleted comments { totalCount } } }`,
+      { id: acmeTask },
+    );
     expect(still.data.task.isDeleted).toBe(false);
     expect(still.data.task.title).not.toBe("hijack");
   });

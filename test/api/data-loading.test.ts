@@ -40,14 +40,24 @@ test("the nested projects → tasks → comments → author query runs one state
   // Grow every level: more projects, tasks and comments.
   const user = await must(api, `mutation { createUser(input: { email: "loader@demo.test", name: "Loader" }) { id } }`);
   for (let p = 0; p < 3; p++) {
-    const project = await must(api, `mutation($s: String!) { createProject(input: { slug: $s, name: "grow" }) { id } }`, { s: `grow-${p}` });
+    const project = await must(
+      api,
+      `mutation($s: String!) { createProject(input: { slug: $s, name: "grow" }) { id } }`,
+      { s: `grow-${p}` },
+    );
     for (let t = 0; t < 4; t++) {
-      const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "grow" }) { id } }`, { p: project.createProject.id });
+      const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "grow" }) { id } }`, {
+        p: project.createProject.id,
+      });
       for (let c = 0; c < 3; c++)
-        await must(api, `mutation($t: ID!, $a: ID!) { createComment(input: { taskId: $t, body: "grow", authorId: $a }) { id } }`, {
-          t: task.createTask.id,
-          a: user.createUser.id,
-        });
+        await must(
+          api,
+          `mutation($t: ID!, $a: ID!) { createComment(input: { taskId: $t, body: "grow", authorId: $a }) { id } }`,
+          {
+            t: task.createTask.id,
+            a: user.createUser.id,
+          },
+        );
     }
   }
   const after = await statementsFor(NESTED);

@@ -45,7 +45,9 @@ describe("BAD_USER_INPUT", () => {
   });
 
   test("an id of the wrong type, or not an id at all, names the field", async () => {
-    const wrongType = await api.exec(`mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, { p: g.liveTask });
+    const wrongType = await api.exec(`mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+      p: g.liveTask,
+    });
     expect(codeOf(wrongType)).toBe("BAD_USER_INPUT");
     expect(wrongType.errors![0]!.extensions!.field).toBe("projectId");
     const garbage = await api.exec(softDelete, { id: "definitely-not-an-id" });
@@ -77,7 +79,9 @@ describe("NOT_FOUND", () => {
     expect(codeOf(a)).toBe("NOT_FOUND");
     expect(codeOf(b)).toBe("NOT_FOUND");
     expect(Object.keys(a.errors![0]!.extensions!).sort()).toEqual(Object.keys(b.errors![0]!.extensions!).sort());
-    expect((await api.exec(`query($id: ID!) { node(id: $id, includeDeleted: true) { id } }`, { id: foreignId })).data).toEqual({ node: null });
+    expect(
+      (await api.exec(`query($id: ID!) { node(id: $id, includeDeleted: true) { id } }`, { id: foreignId })).data,
+    ).toEqual({ node: null });
     // The foreign row is untouched.
     const still = await must(api, `query($id: ID!) { node(id: $id) { id } }`, { id: foreignId }, acme);
     expect(still.node.id).toBe(foreignId);
@@ -88,7 +92,9 @@ describe("soft-delete state errors", () => {
   test("ALREADY_DELETED, NOT_DELETED, and updating a deleted row", async () => {
     expect(codeOf(await api.exec(softDelete, { id: g.deletedTask }))).toBe("ALREADY_DELETED");
     expect(codeOf(await api.exec(restore, { id: g.liveTask }))).toBe("NOT_DELETED");
-    const upd = await api.exec(`mutation($id: ID!) { updateTask(id: $id, input: { title: "x" }) { id } }`, { id: g.deletedTask });
+    const upd = await api.exec(`mutation($id: ID!) { updateTask(id: $id, input: { title: "x" }) { id } }`, {
+      id: g.deletedTask,
+    });
     expect(codeOf(upd)).toBe("ALREADY_DELETED");
     const hard = await api.exec(`mutation($id: ID!) { hardDelete(id: $id) { deletedId } }`, { id: g.liveTask });
     expect(codeOf(hard)).toBe("NOT_DELETED");
@@ -99,22 +105,33 @@ describe("soft-delete state errors", () => {
     expect(codeOf(dup)).toBe("CONFLICT");
     expect(dup.errors![0]!.extensions!.key).toEqual(["email"]);
     // The deleted user's email is free for a new live user...
-    const goneEmail = (await must(api, `query($id: ID!) { user(id: $id, includeDeleted: true) { email } }`, { id: g.goneUser })).user.email;
-    await must(api, `mutation($e: String!) { createUser(input: { email: $e, name: "Successor" }) { id } }`, { e: goneEmail });
+    const goneEmail = (
+      await must(api, `query($id: ID!) { user(id: $id, includeDeleted: true) { email } }`, { id: g.goneUser })
+    ).user.email;
+    await must(api, `mutation($e: String!) { createUser(input: { email: $e, name: "Successor" }) { id } }`, {
+      e: goneEmail,
+    });
     // ...and restoring the old one then conflicts, changing nothing.
     const before = await auditCount();
     const r = await api.exec(restore, { id: g.goneUser });
     expect(codeOf(r)).toBe("CONFLICT");
     expect(r.errors![0]!.extensions!.key).toEqual(["email"]);
     expect(await auditCount()).toBe(before);
-    expect((await must(api, `query($id: ID!) { user(id: $id, includeDeleted: true) { isDeleted } }`, { id: g.goneUser })).user.isDeleted).toBe(true);
+    expect(
+      (await must(api, `query($id: ID!) { user(id: $id, includeDeleted: true) { isDeleted } }`, { id: g.goneUser }))
+        .user.isDeleted,
+    ).toBe(true);
   });
 
   test("PARENT_DELETED: creating under, or restoring a child of, a deleted parent", async () => {
-    const create = await api.exec(`mutation($t: ID!) { createComment(input: { taskId: $t, body: "late" }) { id } }`, { t: g.deletedTask });
+    const create = await api.exec(`mutation($t: ID!) { createComment(input: { taskId: $t, body: "late" }) { id } }`, {
+      t: g.deletedTask,
+    });
     expect(codeOf(create)).toBe("PARENT_DELETED");
     const p = await must(api, `mutation { createProject(input: { slug: "pd", name: "pd" }) { id } }`);
-    const t = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, { p: p.createProject.id });
+    const t = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+      p: p.createProject.id,
+    });
     await must(api, softDelete, { id: t.createTask.id });
     await must(api, softDelete, { id: p.createProject.id });
     expect(codeOf(await api.exec(restore, { id: t.createTask.id }))).toBe("PARENT_DELETED");

@@ -35,7 +35,10 @@ test("a query whose estimated cost exceeds GRAPHQL_MAX_COST is BAD_USER_INPUT an
   expect(r.body.errors![0]!.message).toMatch(/cost/);
   expect(api.db.statements.length).toBe(0);
   // The same shape with small pages is fine.
-  expect((await api.http(`{ projects(first: 5) { edges { node { tasks(first: 5) { edges { node { id } } } } } } }`)).body.errors).toBeUndefined();
+  expect(
+    (await api.http(`{ projects(first: 5) { edges { node { tasks(first: 5) { edges { node { id } } } } } } }`)).body
+      .errors,
+  ).toBeUndefined();
 });
 
 test("batched HTTP requests are refused while GRAPHQL_MAX_BATCH is 1", async () => {

@@ -56,7 +56,11 @@ describe("lists and counts", () => {
     let after: string | null = null;
     let total = 0;
     for (;;) {
-      const page: any = await must(api, `query($a: String) { users(first: 2, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { a: after });
+      const page: any = await must(
+        api,
+        `query($a: String) { users(first: 2, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+        { a: after },
+      );
       total = page.users.totalCount;
       seen.push(...ids(page.users));
       if (!page.users.pageInfo.hasNextPage) break;
@@ -91,11 +95,23 @@ describe("single fetches and node", () => {
 
   test("node(id) hides a deleted row by default, for every type", async () => {
     const q = `query($id: ID!, $inc: Boolean!) { node(id: $id, includeDeleted: $inc) { id __typename ... on SoftDeletable { isDeleted } } }`;
-    for (const [key, type] of [["deletedTask", "Task"], ["deletedComment", "Comment"], ["goneUser", "User"], ["unassigned", "TaskAssignment"]] as const) {
+    for (const [key, type] of [
+      ["deletedTask", "Task"],
+      ["deletedComment", "Comment"],
+      ["goneUser", "User"],
+      ["unassigned", "TaskAssignment"],
+    ] as const) {
       expect((await must(api, q, { id: g[key], inc: false })).node).toBeNull();
-      expect((await must(api, q, { id: g[key], inc: true })).node).toEqual({ id: g[key], __typename: type, isDeleted: true });
+      expect((await must(api, q, { id: g[key], inc: true })).node).toEqual({
+        id: g[key],
+        __typename: type,
+        isDeleted: true,
+      });
     }
-    expect((await must(api, q, { id: g.liveTask, inc: false })).node).toMatchObject({ id: g.liveTask, __typename: "Task" });
+    expect((await must(api, q, { id: g.liveTask, inc: false })).node).toMatchObject({
+      id: g.liveTask,
+      __typename: "Task",
+    });
   });
 });
 
@@ -160,7 +176,9 @@ describe("relations", () => {
 
   test("Task.project is null while the project is deleted, unless includeDeleted", async () => {
     const p = await must(api, `mutation { createProject(input: { slug: "parent-gone", name: "x" }) { id } }`);
-    const t = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "child" }) { id } }`, { p: p.createProject.id });
+    const t = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "child" }) { id } }`, {
+      p: p.createProject.id,
+    });
     await must(api, `mutation($id: ID!) { softDelete(id: $id) { operationId } }`, { id: p.createProject.id });
     const q = `query($t: ID!, $inc: Boolean!) { task(id: $t, includeDeleted: true) { isDeleted project(includeDeleted: $inc) { id } } }`;
     expect((await must(api, q, { t: t.createTask.id, inc: false })).task).toEqual({ isDeleted: true, project: null });

@@ -53,69 +53,81 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
   }
 }
 
-describe.skipIf(!onPostgres)("kill and resume (PostgreSQL only: needs several server processes on one database)", () => {
-  let db: TestDatabase;
-  const children: ChildProcess[] = [];
-  let taskId: string;
+describe.skipIf(!onPostgres)(
+  "kill and resume (PostgreSQL only: needs several server processes on one database)",
+  () => {
+    let db: TestDatabase;
+    const children: ChildProcess[] = [];
+    let taskId: string;
 
-  beforeAll(async () => {
-    db = await openTestDatabase({ seeded: true });
-    const [task] = await query<{ id: string; organization_id: string }>(
-      db.db,
-      "SELECT t.id, t.organization_id FROM tasks t JOIN organizations o ON o.id = t.organization_id WHERE o.slug = 'demo' AND t.deleted_at IS NULL LIMIT 1",
-    );
-    taskId = task!.id;
-    await query(
-      db.db,
-      `INSERT INTO comments (organization_id, task_id, body) SELECT '${task!.organization_id}', '${taskId}', 'bulk ' || g FROM generate_series(1, ${ROWS}) g`,
-    );
-  });
-  afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    await db?.close();
-  });
-
-  test("SIGKILL mid-operation, two new instances: one resumes from the last batch; no row twice, none skipped", async () => {
-    const [{ n: liveBefore }] = (await query<{ n: number }>(db.db, `SELECT count(*)::int AS n FROM comments WHERE task_id = '${taskId}' AND deleted_at IS NULL`)) as [{ n: number }];
-    const first = startServer(db.url!);
-    children.push(first.child);
-    const url = await first.ready;
-    const token = await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, SECRET, 600_000);
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        query: `mutation($t: ID!) { bulkSoftDelete(filter: { type: Comment, taskId: $t }, reason: "resume test") { id total } }`,
-        variables: { t: toGlobalId("Task", taskId) },
-      }),
+    beforeAll(async () => {
+      db = await openTestDatabase({ seeded: true });
+      const [task] = await query<{ id: string; organization_id: string }>(
+        db.db,
+        "SELECT t.id, t.organization_id FROM tasks t JOIN organizations o ON o.id = t.organization_id WHERE o.slug = 'demo' AND t.deleted_at IS NULL LIMIT 1",
+      );
+      taskId = task!.id;
+      await query(
+        db.db,
+        `INSERT INTO comments (organization_id, task_id, body) SELECT '${task!.organization_id}', '${taskId}', 'bulk ' || g FROM generate_series(1, ${ROWS}) g`,
+      );
     });
-    const { data } = (await res.json()) as any;
-    const opId: string = data.bulkSoftDelete.id;
-    expect(data.bulkSoftDelete.total).toBe(liveBefore);
+    afterAll(async () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+      await db?.close();
+    });
 
-    const read = async () => (await query<any>(db.db, `SELECT status, processed, skipped, batches, total FROM bulk_operations WHERE id = '${opId}'`))[0];
-    await until(read, (op) => op.processed >= 200, "some batches");
-    first.child.kill("SIGKILL");
-    await once(first.child, "exit");
-    const atKill = await read();
-    expect(atKill.status).toBe("RUNNING");
-    expect(atKill.processed).toBeLessThan(liveBefore);
+    test("SIGKILL mid-operation, two new instances: one resumes from the last batch; no row twice, none skipped", async () => {
+      const [{ n: liveBefore }] = (await query<{ n: number }>(
+        db.db,
+        `SELECT count(*)::int AS n FROM comments WHERE task_id = '${taskId}' AND deleted_at IS NULL`,
+      )) as [{ n: number }];
+      const first = startServer(db.url!);
+      children.push(first.child);
+      const url = await first.ready;
+      const token = await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, SECRET, 600_000);
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation($t: ID!) { bulkSoftDelete(filter: { type: Comment, taskId: $t }, reason: "resume test") { id total } }`,
+          variables: { t: toGlobalId("Task", taskId) },
+        }),
+      });
+      const { data } = (await res.json()) as any;
+      const opId: string = data.bulkSoftDelete.id;
+      expect(data.bulkSoftDelete.total).toBe(liveBefore);
 
-    const second = startServer(db.url!);
-    const third = startServer(db.url!);
-    children.push(second.child, third.child);
-    await Promise.all([second.ready, third.ready]);
-    const done = await until(read, (op) => op.status !== "RUNNING", "the operation to finish");
-    expect(done).toMatchObject({ status: "SUCCEEDED", processed: liveBefore, skipped: 0, total: liveBefore });
+      const read = async () =>
+        (
+          await query<any>(
+            db.db,
+            `SELECT status, processed, skipped, batches, total FROM bulk_operations WHERE id = '${opId}'`,
+          )
+        )[0];
+      await until(read, (op) => op.processed >= 200, "some batches");
+      first.child.kill("SIGKILL");
+      await once(first.child, "exit");
+      const atKill = await read();
+      expect(atKill.status).toBe("RUNNING");
+      expect(atKill.processed).toBeLessThan(liveBefore);
 
-    const [counts] = await query<{ deleted: number; live: number; audit: number; distinct_audit: number }>(
-      db.db,
-      `SELECT
+      const second = startServer(db.url!);
+      const third = startServer(db.url!);
+      children.push(second.child, third.child);
+      await Promise.all([second.ready, third.ready]);
+      const done = await until(read, (op) => op.status !== "RUNNING", "the operation to finish");
+      expect(done).toMatchObject({ status: "SUCCEEDED", processed: liveBefore, skipped: 0, total: liveBefore });
+
+      const [counts] = await query<{ deleted: number; live: number; audit: number; distinct_audit: number }>(
+        db.db,
+        `SELECT
          (SELECT count(*)::int FROM comments WHERE task_id = '${taskId}' AND deletion_operation_id = '${opId}') AS deleted,
          (SELECT count(*)::int FROM comments WHERE task_id = '${taskId}' AND deleted_at IS NULL) AS live,
          (SELECT count(*)::int FROM audit_log WHERE operation_id = '${opId}') AS audit,
          (SELECT count(DISTINCT entity_id)::int FROM audit_log WHERE operation_id = '${opId}') AS distinct_audit`,
-    );
-    expect(counts).toEqual({ deleted: liveBefore, live: 0, audit: liveBefore, distinct_audit: liveBefore });
-  });
-});
+      );
+      expect(counts).toEqual({ deleted: liveBefore, live: 0, audit: liveBefore, distinct_audit: liveBefore });
+    });
+  },
+);

@@ -16,7 +16,14 @@ const MAIN = ["--import", "@swc-node/register/esm-register", "src/server/main.ts
 function start(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, MAIN, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      LOG_LEVEL: "silent",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -48,7 +55,10 @@ describe("start-up refuses bad configuration and unreachable databases with one 
   });
 
   test("an unreachable PostgreSQL → exit 1 with one line naming it, no stack trace", async () => {
-    const r = await exitOf({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing", DATABASE_CONNECT_TIMEOUT_MS: "2000" });
+    const r = await exitOf({
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/nothing",
+      DATABASE_CONNECT_TIMEOUT_MS: "2000",
+    });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
@@ -72,7 +82,8 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     server = start(env);
     const deadline = Date.now() + 60_000;
     while (!/export TOKEN=(\S+)/.test(server.output().stdout)) {
-      if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${server.output().stderr}`);
+      if (server.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`server did not start: ${server.output().stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     url = /GraphQL API and IDE: (\S+)/.exec(server.output().stdout)![1]!;

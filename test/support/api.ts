@@ -25,9 +25,17 @@ export interface TestApi {
   /** A bearer header value for this role/org/subject. */
   auth(role?: Role, org?: string, sub?: string): Promise<string>;
   /** In-process execution with the given Authorization value (default: ADMIN of "demo"). */
-  exec<T = any>(query: string, variables?: Record<string, unknown>, authorization?: string | null): Promise<ExecutionResult<T>>;
+  exec<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    authorization?: string | null,
+  ): Promise<ExecutionResult<T>>;
   /** Over HTTP. */
-  http<T = any>(query: string, variables?: Record<string, unknown>, authorization?: string | null): Promise<{ status: number; body: ExecutionResult<T> }>;
+  http<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    authorization?: string | null,
+  ): Promise<{ status: number; body: ExecutionResult<T> }>;
   close(): Promise<void>;
 }
 
@@ -75,7 +83,10 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     url,
     auth,
     exec: (query, variables, authorization) =>
-      app.execute({ query, ...(variables ? { variables } : {}) }, authorization === null ? undefined : (authorization ?? defaultAuth)) as never,
+      app.execute(
+        { query, ...(variables ? { variables } : {}) },
+        authorization === null ? undefined : (authorization ?? defaultAuth),
+      ) as never,
     http: async (query, variables, authorization) => {
       const headers: Record<string, string> = { "content-type": "application/json" };
       const a = authorization === null ? undefined : (authorization ?? defaultAuth);

@@ -69,7 +69,9 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   try {
     // Databases left by runs whose process is gone (killed mid-run) are dropped; live runs' are left alone.
-    const existing = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sdg_test_p%'`);
+    const existing = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'sdg_test_p%'`,
+    );
     for (const { datname } of existing.rows) {
       const pid = Number(/^sdg_test_p(\d+)_/.exec(datname)?.[1]);
       if (pid && !alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
@@ -89,7 +91,9 @@ export default async function setup(project: TestProject) {
     const a = new pg.Client({ connectionString: url });
     await a.connect();
     try {
-      const mine = await a.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`sdg_test_${RUN}_%`]);
+      const mine = await a.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `sdg_test_${RUN}_%`,
+      ]);
       for (const { datname } of mine.rows) await a.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await a.end();

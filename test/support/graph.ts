@@ -4,7 +4,12 @@ import type { TestApi } from "./api.js";
 
 let seq = 0;
 
-export async function must<T = any>(api: TestApi, query: string, variables?: Record<string, unknown>, auth?: string): Promise<T> {
+export async function must<T = any>(
+  api: TestApi,
+  query: string,
+  variables?: Record<string, unknown>,
+  auth?: string,
+): Promise<T> {
   const r = await api.exec<T>(query, variables, auth);
   expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
   return r.data as T;
@@ -21,7 +26,8 @@ export function codeOf(result: { errors?: readonly { extensions?: Record<string,
  */
 export async function buildGraph(api: TestApi) {
   const n = ++seq;
-  const id = async (q: string, v: Record<string, unknown>) => Object.values(await must<Record<string, { id: string }>>(api, q, v))[0]!.id;
+  const id = async (q: string, v: Record<string, unknown>) =>
+    Object.values(await must<Record<string, { id: string }>>(api, q, v))[0]!.id;
   const createUser = `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`;
   const liveUser = await id(createUser, { i: { email: `live${n}@graph.test`, name: "Live User" } });
   const goneUser = await id(createUser, { i: { email: `gone${n}@graph.test`, name: "Gone User" } });
@@ -34,15 +40,22 @@ export async function buildGraph(api: TestApi) {
   const deletedTask = await id(createTask, { i: { projectId: project, title: "deleted task" } });
   const createComment = `mutation($i: CreateCommentInput!) { createComment(input: $i) { id } }`;
   const liveComment = await id(createComment, { i: { taskId: liveTask, body: "live comment", authorId: goneUser } });
-  const deletedComment = await id(createComment, { i: { taskId: liveTask, body: "deleted comment", authorId: liveUser } });
-  const liveReply = await id(createComment, { i: { taskId: liveTask, body: "live reply", parentId: liveComment, authorId: liveUser } });
-  const deletedReply = await id(createComment, { i: { taskId: liveTask, body: "deleted reply", parentId: liveComment, authorId: liveUser } });
+  const deletedComment = await id(createComment, {
+    i: { taskId: liveTask, body: "deleted comment", authorId: liveUser },
+  });
+  const liveReply = await id(createComment, {
+    i: { taskId: liveTask, body: "live reply", parentId: liveComment, authorId: liveUser },
+  });
+  const deletedReply = await id(createComment, {
+    i: { taskId: liveTask, body: "deleted reply", parentId: liveComment, authorId: liveUser },
+  });
   const assign = `mutation($t: ID!, $u: ID!) { assignTask(taskId: $t, userId: $u) { id } }`;
   const liveAssignment = await id(assign, { t: liveTask, u: liveUser });
   const goneAssignment = await id(assign, { t: liveTask, u: goneUser });
   const unassigned = await id(assign, { t: liveTask, u: otherUser });
   const del = `mutation($id: ID!) { softDelete(id: $id, reason: "test") { operationId } }`;
-  for (const target of [deletedTask, deletedComment, deletedReply, goneUser, unassigned]) await must(api, del, { id: target });
+  for (const target of [deletedTask, deletedComment, deletedReply, goneUser, unassigned])
+    await must(api, del, { id: target });
   return {
     liveUser,
     goneUser,

@@ -6,7 +6,10 @@ export function wsUrl(httpUrl: string) {
   return httpUrl.replace(/^http/, "ws");
 }
 
-export function wsClient(httpUrl: string, authorization?: string): { client: Client; closed: Promise<{ code: number; reason: string }> } {
+export function wsClient(
+  httpUrl: string,
+  authorization?: string,
+): { client: Client; closed: Promise<{ code: number; reason: string }> } {
   let resolveClosed!: (v: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
   const client = createClient({

@@ -62,25 +62,30 @@ export class PostgresBulkEvents extends LocalBulkEvents {
   private async listen(): Promise<void> {
     try {
       const client = await this.pool.connect();
-      client.on("notification", (msg) => {
-        if (!msg.payload) return;
-        if (msg.channel === PROGRESS_CHANNEL) this.emitter.emit(`progress:${msg.payload}`);
-        else if (msg.channel === QUEUED_CHANNEL) this.emitter.emit("queued", msg.payload);
-      });
+      client.on("notification", this.onNotification);
+      // Kept after release too (an ended connection can still report its error): never unhandled.
       client.on("error", (err) => {
         this.onError(err);
         this.reconnect(client);
       });
+      this.client = client;
       await client.query(`LISTEN ${PROGRESS_CHANNEL}`);
       await client.query(`LISTEN ${QUEUED_CHANNEL}`);
-      this.client = client;
     } catch (err) {
       this.onError(err);
       if (!this.closed) setTimeout(() => void (this.ready = this.listen()), 1000).unref();
     }
   }
 
+  private readonly onNotification = (msg: { channel: string; payload?: string | undefined }) => {
+    if (!msg.payload) return;
+    if (msg.channel === PROGRESS_CHANNEL) this.emitter.emit(`progress:${msg.payload}`);
+    else if (msg.channel === QUEUED_CHANNEL) this.emitter.emit("queued", msg.payload);
+  };
+
   private reconnect(client: PoolClient) {
+    if (this.client !== client) return; // already released (closing, or a second error event)
+    client.off("notification", this.onNotification);
     client.release(true);
     this.client = undefined;
     if (!this.closed) setTimeout(() => void (this.ready = this.listen()), 1000).unref();
@@ -102,10 +107,13 @@ export class PostgresBulkEvents extends LocalBulkEvents {
   override async close() {
     this.closed = true;
     await this.ready.catch(() => {});
-    if (this.client) {
-      await this.client.query(`UNLISTEN *`).catch(() => {});
-      this.client.release();
+    const client = this.client;
+    if (client) {
       this.client = undefined;
+      await client.query(`UNLISTEN *`).catch(() => {});
+      client.off("notification", this.onNotification);
+      // A connection that LISTENed goes back to the pool only to be closed: destroy it.
+      client.release(true);
     }
     await super.close();
   }

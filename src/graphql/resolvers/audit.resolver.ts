@@ -23,7 +23,10 @@ export class AuditResolver {
     if (first < 0 || first > MAX_PAGE_SIZE)
       throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
     if (operationId && !isUuid(operationId))
-      throw new BadUserInputError("operationId", `operationId must be an operation id returned by this API, got ${JSON.stringify(operationId)}`);
+      throw new BadUserInputError(
+        "operationId",
+        `operationId must be an operation id returned by this API, got ${JSON.stringify(operationId)}`,
+      );
     const page = await auditPage(
       ctx.engine.db,
       ctx.op,

@@ -1,6 +1,26 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
 import { roleAtLeast } from "../../auth/roles.js";
-import { countOperations, getOperation, listOperations, TERMINAL, type BulkFilter, type BulkOperation as Operation, type BulkStatus } from "../../engine/bulk/index.js";
+import {
+  countOperations,
+  getOperation,
+  listOperations,
+  TERMINAL,
+  type BulkFilter,
+  type BulkOperation as Operation,
+  type BulkStatus,
+} from "../../engine/bulk/index.js";
 import type { TargetId } from "../../engine/bulk/index.js";
 import { NotFoundError } from "../../engine/errors.js";
 import { isUuid } from "../../engine/sql.js";
@@ -8,7 +28,13 @@ import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
 import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { fromGlobalId } from "../ids.js";
-import { BulkFilterInput, BulkOperation, BulkOperationConnection, BulkOperationProgress, BulkOperationStatus } from "../types/bulk.types.js";
+import {
+  BulkFilterInput,
+  BulkOperation,
+  BulkOperationConnection,
+  BulkOperationProgress,
+  BulkOperationStatus,
+} from "../types/bulk.types.js";
 
 /** Which column each filter field narrows, per type. */
 const FILTER_COLUMNS: Record<string, Record<string, string>> = {
@@ -17,7 +43,12 @@ const FILTER_COLUMNS: Record<string, Record<string, string>> = {
   authorId: { Comment: "authorId" },
   userId: { TaskAssignment: "userId", Project: "leadId" },
 };
-const REFERENCE_TYPES: Record<string, "Project" | "Task" | "User"> = { projectId: "Project", taskId: "Task", authorId: "User", userId: "User" };
+const REFERENCE_TYPES: Record<string, "Project" | "Task" | "User"> = {
+  projectId: "Project",
+  taskId: "Task",
+  authorId: "User",
+  userId: "User",
+};
 
 function toFilter(input: BulkFilterInput): BulkFilter {
   const references: Record<string, string> = {};
@@ -109,7 +140,8 @@ async function* progressStream(ctx: Context, id: string): AsyncGenerator<BulkOpe
 export class BulkResolver {
   @Authorized("ADMIN")
   @Mutation(() => BulkOperation, {
-    description: "Queues a soft delete of up to BULK_MAX_IDS ids, or of every live row a filter matches. Runs in the background, one transaction per batch.",
+    description:
+      "Queues a soft delete of up to BULK_MAX_IDS ids, or of every live row a filter matches. Runs in the background, one transaction per batch.",
   })
   async bulkSoftDelete(
     @Ctx() ctx: Context,
@@ -127,7 +159,8 @@ export class BulkResolver {
 
   @Authorized("ADMIN")
   @Mutation(() => BulkOperation, {
-    description: "Queues the exact restore of ids, or of everything one deletion operation (single, cascade or bulk) deleted.",
+    description:
+      "Queues the exact restore of ids, or of everything one deletion operation (single, cascade or bulk) deleted.",
   })
   async bulkRestore(
     @Ctx() ctx: Context,
@@ -138,7 +171,9 @@ export class BulkResolver {
   }
 
   @Authorized("ADMIN")
-  @Mutation(() => BulkOperation, { description: "Stops the operation after its current batch; committed batches stay." })
+  @Mutation(() => BulkOperation, {
+    description: "Stops the operation after its current batch; committed batches stay.",
+  })
   async cancelBulkOperation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
     return toBulkOperation(await ctx.bulk.queue.cancel(ctx.op, id));
   }
@@ -158,7 +193,8 @@ export class BulkResolver {
     @Arg("first", () => Int, { defaultValue: 20 }) first = 20,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
-    if (first < 0 || first > MAX_PAGE_SIZE) throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+    if (first < 0 || first > MAX_PAGE_SIZE)
+      throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
     let cursor: { at: string; id: string } | undefined;
     if (after) {
       try {
@@ -176,20 +212,30 @@ export class BulkResolver {
     }));
     return {
       edges,
-      pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: !!after, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: !!after,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
       totalCount: () => countOperations(ctx.engine.db, ctx.op, status ?? undefined),
     };
   }
 
   @Subscription(() => BulkOperationProgress, {
-    description: "The operation's current state, then one event per committed batch, ending with the terminal state. ADMIN only.",
+    description:
+      "The operation's current state, then one event per committed batch, ending with the terminal state. ADMIN only.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
-      if (!roleAtLeast(context.viewer.role, "ADMIN")) throw new ForbiddenError("bulkOperationProgress needs the ADMIN role");
+      if (!roleAtLeast(context.viewer.role, "ADMIN"))
+        throw new ForbiddenError("bulkOperationProgress needs the ADMIN role");
       if (!isUuid(args.id)) throw new BadUserInputError("id", "id must be a bulk operation id");
       return progressStream(context, args.id);
     },
   })
-  bulkOperationProgress(@Root() progress: BulkOperationProgress, @Arg("id", () => ID) _id: string): BulkOperationProgress {
+  bulkOperationProgress(
+    @Root() progress: BulkOperationProgress,
+    @Arg("id", () => ID) _id: string,
+  ): BulkOperationProgress {
     return progress;
   }
 }

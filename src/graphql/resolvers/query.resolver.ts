@@ -7,7 +7,15 @@ import type { Context } from "../context.js";
 import { fromGlobalId, type NodeType } from "../ids.js";
 import { toConnection, toNode } from "../nodes.js";
 import { Node } from "../types/node.interface.js";
-import { Comment, Project, ProjectConnection, Task, TaskConnection, User, UserConnection } from "../types/entities.types.js";
+import {
+  Comment,
+  Project,
+  ProjectConnection,
+  Task,
+  TaskConnection,
+  User,
+  UserConnection,
+} from "../types/entities.types.js";
 import { Viewer } from "../types/viewer.type.js";
 import { requestedVisibility } from "../visibility.js";
 import type { SQL } from "drizzle-orm";
@@ -38,7 +46,10 @@ export class QueryResolver {
 
   @Query(() => Viewer)
   async viewer(@Ctx() ctx: Context): Promise<Viewer> {
-    const [org] = await ctx.engine.db.select().from(organizations).where(eq(organizations.id, ctx.viewer.organizationId));
+    const [org] = await ctx.engine.db
+      .select()
+      .from(organizations)
+      .where(eq(organizations.id, ctx.viewer.organizationId));
     return { subject: ctx.viewer.subject, role: ctx.viewer.role, organization: org! };
   }
 
@@ -68,7 +79,11 @@ export class QueryResolver {
   }
 
   @Query(() => Project, { nullable: true })
-  project(@Arg("id", () => ID) id: string, @Args(() => IncludeDeletedArgs) args: IncludeDeletedArgs, @Ctx() ctx: Context) {
+  project(
+    @Arg("id", () => ID) id: string,
+    @Args(() => IncludeDeletedArgs) args: IncludeDeletedArgs,
+    @Ctx() ctx: Context,
+  ) {
     return one(ctx, "Project", id, args.includeDeleted);
   }
 
@@ -78,7 +93,11 @@ export class QueryResolver {
   }
 
   @Query(() => Comment, { nullable: true })
-  comment(@Arg("id", () => ID) id: string, @Args(() => IncludeDeletedArgs) args: IncludeDeletedArgs, @Ctx() ctx: Context) {
+  comment(
+    @Arg("id", () => ID) id: string,
+    @Args(() => IncludeDeletedArgs) args: IncludeDeletedArgs,
+    @Ctx() ctx: Context,
+  ) {
     return one(ctx, "Comment", id, args.includeDeleted);
   }
 }

@@ -2,7 +2,13 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphq
 import type { Context } from "../context.js";
 import { fromGlobalId, type NodeType } from "../ids.js";
 import { toNode } from "../nodes.js";
-import { DeletionPreview, HardDeletePayload, RestorePayload, SoftDeletePayload, type TypeCount } from "../types/payloads.types.js";
+import {
+  DeletionPreview,
+  HardDeletePayload,
+  RestorePayload,
+  SoftDeletePayload,
+  type TypeCount,
+} from "../types/payloads.types.js";
 
 const counts = (list: { type: string; count: number }[]) => list as TypeCount[];
 
@@ -10,7 +16,8 @@ const counts = (list: { type: string; count: number }[]) => list as TypeCount[];
 export class SoftDeleteResolver {
   @Authorized("EDITOR")
   @Mutation(() => SoftDeletePayload, {
-    description: "Soft-deletes a row and, by the declared policies, its live subtree, in one operation. dryRun changes nothing.",
+    description:
+      "Soft-deletes a row and, by the declared policies, its live subtree, in one operation. dryRun changes nothing.",
   })
   async softDelete(
     @Arg("id", () => ID) id: string,
@@ -25,7 +32,8 @@ export class SoftDeleteResolver {
 
   @Authorized("EDITOR")
   @Mutation(() => RestorePayload, {
-    description: "Restores a row and exactly the rows its deletion operation deleted. withAncestors first restores deleted ancestors.",
+    description:
+      "Restores a row and exactly the rows its deletion operation deleted. withAncestors first restores deleted ancestors.",
   })
   async restore(
     @Arg("id", () => ID) id: string,
@@ -38,12 +46,19 @@ export class SoftDeleteResolver {
   }
 
   @Authorized("ADMIN")
-  @Mutation(() => HardDeletePayload, { description: "Irreversibly removes a soft-deleted row and its deleted dependants." })
+  @Mutation(() => HardDeletePayload, {
+    description: "Irreversibly removes a soft-deleted row and its deleted dependants.",
+  })
   async hardDelete(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
     const target = fromGlobalId(id, "id");
     const before = await ctx.engine.find(target.type, ctx.op, target.id, "ALL");
     const result = await ctx.engine.hardDelete(target.type, ctx.op, target.id);
-    return { node: toNode(target.type, before), deletedId: id, operationId: result.operationId, deleted: counts(result.deleted) };
+    return {
+      node: toNode(target.type, before),
+      deletedId: id,
+      operationId: result.operationId,
+      deleted: counts(result.deleted),
+    };
   }
 
   @Authorized("EDITOR")

@@ -8,7 +8,10 @@ import { CommentConnection, Project, Task, TaskAssignmentConnection, UserConnect
 
 @Resolver(() => Task)
 export class TaskResolver {
-  @FieldResolver(() => Project, { nullable: true, description: "Null when the project is deleted, unless includeDeleted." })
+  @FieldResolver(() => Project, {
+    nullable: true,
+    description: "Null when the project is deleted, unless includeDeleted.",
+  })
   project(@Root() task: NodeSource, @Args(() => IncludeDeletedArgs) args: IncludeDeletedArgs, @Ctx() ctx: Context) {
     return toOne(ctx, "Project", task.projectId, args.includeDeleted);
   }

@@ -59,13 +59,20 @@ export class WriteResolver {
 
   @Authorized("EDITOR")
   @Mutation(() => User)
-  updateUser(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateUserInput, { validate: VALIDATE }) input: UpdateUserInput, @Ctx() ctx: Context) {
+  updateUser(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateUserInput, { validate: VALIDATE }) input: UpdateUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return update(ctx, "User", id, input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => Project)
-  createProject(@Arg("input", () => CreateProjectInput, { validate: VALIDATE }) input: CreateProjectInput, @Ctx() ctx: Context) {
+  createProject(
+    @Arg("input", () => CreateProjectInput, { validate: VALIDATE }) input: CreateProjectInput,
+    @Ctx() ctx: Context,
+  ) {
     return create(ctx, "Project", input);
   }
 
@@ -87,13 +94,20 @@ export class WriteResolver {
 
   @Authorized("EDITOR")
   @Mutation(() => Task)
-  updateTask(@Arg("id", () => ID) id: string, @Arg("input", () => UpdateTaskInput, { validate: VALIDATE }) input: UpdateTaskInput, @Ctx() ctx: Context) {
+  updateTask(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateTaskInput, { validate: VALIDATE }) input: UpdateTaskInput,
+    @Ctx() ctx: Context,
+  ) {
     return update(ctx, "Task", id, input);
   }
 
   @Authorized("EDITOR")
   @Mutation(() => Comment)
-  async createComment(@Arg("input", () => CreateCommentInput, { validate: VALIDATE }) input: CreateCommentInput, @Ctx() ctx: Context) {
+  async createComment(
+    @Arg("input", () => CreateCommentInput, { validate: VALIDATE }) input: CreateCommentInput,
+    @Ctx() ctx: Context,
+  ) {
     const given = values(input);
     if (given.authorId === undefined) {
       // By default the author is the caller's own user, if the token subject is one's email.

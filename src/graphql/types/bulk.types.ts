@@ -5,12 +5,21 @@ import { ConnectionType } from "./connection.js";
 import { SoftDeletableType } from "./payloads.types.js";
 import type { NodeType } from "../ids.js";
 
-export const BulkOperationStatus = { PENDING: "PENDING", RUNNING: "RUNNING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED", CANCELLED: "CANCELLED" } as const;
+export const BulkOperationStatus = {
+  PENDING: "PENDING",
+  RUNNING: "RUNNING",
+  SUCCEEDED: "SUCCEEDED",
+  FAILED: "FAILED",
+  CANCELLED: "CANCELLED",
+} as const;
 registerEnumType(BulkOperationStatus, { name: "BulkOperationStatus" });
 export const BulkOperationKind = { SOFT_DELETE: "SOFT_DELETE", RESTORE: "RESTORE" } as const;
 registerEnumType(BulkOperationKind, { name: "BulkOperationKind" });
 
-@ObjectType({ description: "Rows left alone, and why: NOT_FOUND (unknown or another organization's), ALREADY_DELETED, NOT_DELETED, PARENT_DELETED, RESTRICTED, INVALID_ID." })
+@ObjectType({
+  description:
+    "Rows left alone, and why: NOT_FOUND (unknown or another organization's), ALREADY_DELETED, NOT_DELETED, PARENT_DELETED, RESTRICTED, INVALID_ID.",
+})
 export class SkipReasonCount {
   @Field(() => String)
   reason!: string;

@@ -42,7 +42,11 @@ export class Comment extends EntityFields {
   body!: string;
 }
 
-@ObjectType({ implements: [Node, SoftDeletable], simpleResolvers: true, description: "A user assigned to a task (the many-to-many pivot)." })
+@ObjectType({
+  implements: [Node, SoftDeletable],
+  simpleResolvers: true,
+  description: "A user assigned to a task (the many-to-many pivot).",
+})
 export class TaskAssignment extends EntityFields {}
 
 @ObjectType()

@@ -2,7 +2,11 @@ import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { ROLES, type Role } from "../../auth/roles.js";
 
 export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in Role]: K };
-registerEnumType(RoleEnum, { name: "Role", description: "VIEWER reads; EDITOR also writes and sees deleted rows; ADMIN also hard-deletes and reads the audit log." });
+registerEnumType(RoleEnum, {
+  name: "Role",
+  description:
+    "VIEWER reads; EDITOR also writes and sees deleted rows; ADMIN also hard-deletes and reads the audit log.",
+});
 
 @ObjectType()
 export class Organization {
