@@ -12,6 +12,7 @@ import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js
 import type { MaintenanceOptions } from "../../src/engine/maintenance.js";
 import { createServices, type Services } from "../../src/server/services.js";
 import { createApp, type App } from "../../src/server/app.js";
+import { connect } from "../../src/db/connect.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
@@ -48,10 +49,12 @@ export interface TestApiOptions {
   maxBatch?: number;
   /** Health thresholds, retention, purge batch size. */
   maintenance?: MaintenanceOptions;
+  /** PostgreSQL only: a second instance on the first one's database (its own pool), as another server would be. */
+  join?: TestApi;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const db = await openTestDatabase({ seeded: true });
+  const db = options.join ? await joinDatabase(options.join.db) : await openTestDatabase({ seeded: true });
   const services = createServices(db, {
     engine: options.engine ?? {},
     bulk: { pollMs: 200, ...options.bulk },
@@ -100,4 +103,16 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       await db.close();
     },
   };
+}
+
+/** Another connection pool on an existing test database; closing it leaves the database alone. */
+async function joinDatabase(other: TestDatabase): Promise<TestDatabase> {
+  if (!other.url) throw new Error("join needs PostgreSQL: PGlite is one in-process database");
+  const statements: string[] = [];
+  const handle = await connect({
+    url: other.url,
+    poolMax: 8,
+    logger: { logQuery: (q: string) => void statements.push(q) },
+  });
+  return { ...handle, statements, url: other.url };
 }
