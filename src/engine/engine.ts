@@ -176,14 +176,47 @@ export class SoftDeleteEngine {
   }
 
   /** Refuses a reference to a missing or deleted parent in `values`. */
-  private async checkParents(tx: Database, entity: Entity, ctx: OperationContext, values: Record<string, unknown>) {
+  private async checkParents(
+    tx: Database,
+    entity: Entity,
+    ctx: OperationContext,
+    values: Record<string, unknown>,
+    selfId?: string,
+  ) {
     for (const rel of this.registry.parentsOf(entity.name)) {
       const field = this.fieldOf(entity, rel.column);
       const parentId = values[field];
       if (parentId === undefined || parentId === null) continue;
       if (!(await this.parentIsLive(tx, rel, String(parentId), ctx, field)))
         throw new ParentDeletedError(entity.name, rel.name, rel.parent, String(parentId));
+      if (
+        selfId &&
+        rel.parent === entity.name &&
+        (await this.isAncestorOrSelf(tx, entity, rel, selfId, String(parentId)))
+      )
+        throw new InvalidInputError(
+          field,
+          `${field} would make ${entity.name} ${selfId} its own ancestor (${rel.name})`,
+        );
     }
+  }
+
+  /** Whether `rowId` is `candidateParent` or one of its ancestors over the self-reference `rel`. */
+  private async isAncestorOrSelf(
+    tx: Database,
+    entity: Entity,
+    rel: RelationDeclaration,
+    rowId: string,
+    candidateParent: string,
+  ) {
+    const found = await rows<{ hit: number }>(
+      tx,
+      sql`WITH RECURSIVE up(id) AS (
+            SELECT ${candidateParent}::uuid
+            UNION SELECT x.${c(rel.column)} FROM ${t(entity)} x JOIN up ON x.id = up.id WHERE x.${c(rel.column)} IS NOT NULL)
+          SELECT 1 AS hit FROM up WHERE id = ${rowId}::uuid LIMIT 1`,
+    );
+    return found.length > 0;
   }
 
   private assertWritable(entity: Entity, values: Record<string, unknown>) {
@@ -233,7 +266,7 @@ export class SoftDeleteEngine {
       const changed = Object.keys(patch).filter((k) => patch[k] !== undefined && !sameValue(current[k], patch[k]));
       if (!changed.length) return current;
       const values = Object.fromEntries(changed.map((k) => [k, patch[k]]));
-      await this.checkParents(tx, entity, ctx, values);
+      await this.checkParents(tx, entity, ctx, values, id);
       const [row] = (await tx
         .update(entity.table)
         .set({ ...values, updatedAt: sql`now()`, updatedBy: ctx.actor } as never)
