@@ -25,6 +25,21 @@ const bump = (m: Record<string, number>, k: string, n = 1) => {
   if (n) m[k] = (m[k] ?? 0) + n;
 };
 
+/**
+ * `id = ANY(ids)` bounded by the ids' own range: random uuids spread a batch over the whole table, and without
+ * the range PostgreSQL prefers one sequential scan per batch (cost growing with the table, not the batch); with
+ * it, a primary-key range scan. Batches are keyset-ordered, so the range holds little else.
+ */
+export function idsInRange(ids: string[]): SQL {
+  let min = ids[0]!;
+  let max = ids[0]!;
+  for (const id of ids) {
+    if (id < min) min = id;
+    if (id > max) max = id;
+  }
+  return sql`id = ANY(${uuidArray(ids)}) AND id BETWEEN ${min.toLowerCase()}::uuid AND ${max.toLowerCase()}::uuid`;
+}
+
 /** The SQL condition of a filter target (live rows are added by the caller). */
 export function filterCondition(entity: Entity, filter: BulkFilter): SQL | undefined {
   const parts: SQL[] = [];
@@ -44,7 +59,7 @@ export function filterCondition(entity: Entity, filter: BulkFilter): SQL | undef
  */
 async function deleteIds(b: BatchContext, entity: Entity, ids: string[], out: BatchOutcome) {
   const attempt = async (tx: Database, which: string[]) => {
-    const changed = await softDeleteWhere(tx, entity, sql`id = ANY(${uuidArray(which)})`, b.info);
+    const changed = await softDeleteWhere(tx, entity, idsInRange(which), b.info);
     const counts = changed.length
       ? await cascadeSoftDelete(tx, b.registry, entity, changed, b.info, { maxDepth: b.maxCascadeDepth })
       : new Map<string, number>();
@@ -77,7 +92,14 @@ async function deleteIds(b: BatchContext, entity: Entity, ids: string[], out: Ba
 }
 
 /** Why target rows were left alone: gone/foreign (NOT_FOUND), or already in the wanted state. */
-async function classifyMissed(b: BatchContext, entity: Entity, missed: string[], out: BatchOutcome, sameState: string, deleted: boolean) {
+async function classifyMissed(
+  b: BatchContext,
+  entity: Entity,
+  missed: string[],
+  out: BatchOutcome,
+  sameState: string,
+  deleted: boolean,
+) {
   const found = await rows<{ id: string; deleted: boolean }>(
     b.tx,
     sql`SELECT id, ${c(entity.table.deletedAt)} IS NOT NULL AS deleted FROM ${t(entity)}
@@ -101,7 +123,13 @@ async function restoreIds(b: BatchContext, entity: Entity, ids: string[], out: B
           AND ${c(entity.table.deletedAt)} IS NOT NULL FOR UPDATE`,
   );
   const restored = before.length
-    ? await restoreWhere(b.tx, b.registry, entity, sql`${q(entity, entity.table.id)} = ANY(${uuidArray(before.map((r) => r.id))})`, b.info)
+    ? await restoreWhere(
+        b.tx,
+        b.registry,
+        entity,
+        sql`${q(entity, entity.table.id)} = ANY(${uuidArray(before.map((r) => r.id))})`,
+        b.info,
+      )
     : [];
   out.processed += restored.length;
   const byOp = new Map<string, string[]>();
@@ -177,7 +205,12 @@ export async function runBatch(b: BatchContext, op: BulkOperation): Promise<Batc
           ORDER BY id LIMIT ${b.size}`,
     );
     if (!batch.length) return { ...out, done: true };
-    await deleteIds(b, entity, batch.map((r) => r.id), out);
+    await deleteIds(
+      b,
+      entity,
+      batch.map((r) => r.id),
+      out,
+    );
     out.cursor = batch.at(-1)!.id;
     out.done = batch.length < b.size;
     return out;
@@ -195,7 +228,12 @@ export async function runBatch(b: BatchContext, op: BulkOperation): Promise<Batc
           ORDER BY id LIMIT ${b.size}`,
     );
     if (!batch.length) continue;
-    await restoreIds(b, entity, batch.map((r) => r.id), out);
+    await restoreIds(
+      b,
+      entity,
+      batch.map((r) => r.id),
+      out,
+    );
     out.cursor = { type: ti, after: batch.at(-1)!.id };
     return out;
   }

@@ -2,4 +2,11 @@ export { BulkQueue, type BulkRequest, type QueueOptions, type TargetId } from ".
 export { BulkRunner, type RunnerOptions } from "./runner.js";
 export { LocalBulkEvents, PostgresBulkEvents, type BulkEvents } from "./events.js";
 export { countOperations, getOperation, listOperations } from "./store.js";
-export { TERMINAL, type BulkFilter, type BulkKind, type BulkOperation, type BulkStatus, type BulkTarget } from "./types.js";
+export {
+  TERMINAL,
+  type BulkFilter,
+  type BulkKind,
+  type BulkOperation,
+  type BulkStatus,
+  type BulkTarget,
+} from "./types.js";

@@ -42,22 +42,32 @@ export class BulkQueue {
   ) {}
 
   private validateFilter(filter: BulkFilter) {
-    if (!this.registry.entities.has(filter.type)) throw new InvalidInputError("filter.type", `unknown type ${filter.type}`);
+    if (!this.registry.entities.has(filter.type))
+      throw new InvalidInputError("filter.type", `unknown type ${filter.type}`);
     const entity = this.registry.entity(filter.type);
     const parents = new Set(this.registry.parentsOf(filter.type).map((r) => r.column.name));
     for (const [field, id] of Object.entries(filter.references ?? {})) {
       const col = columnOf(entity, field);
       if (!col || !parents.has(col.name))
         throw new InvalidInputError(`filter.${field}`, `filter.${field} does not apply to ${filter.type}`);
-      if (!isUuid(id)) throw new InvalidInputError(`filter.${field}`, `filter.${field} must be an id returned by this API`);
+      if (!isUuid(id))
+        throw new InvalidInputError(`filter.${field}`, `filter.${field} must be an id returned by this API`);
     }
     for (const key of ["createdBefore", "createdAfter"] as const) {
       const v = filter[key];
-      if (v !== undefined && Number.isNaN(Date.parse(v))) throw new InvalidInputError(`filter.${key}`, `filter.${key} must be a date-time`, v);
+      if (v !== undefined && Number.isNaN(Date.parse(v)))
+        throw new InvalidInputError(`filter.${key}`, `filter.${key} must be a date-time`, v);
     }
   }
 
-  private async insert(ctx: OperationContext, kind: BulkKind, target: BulkTarget, total: number, reason: string | null, skipped: Record<string, number>) {
+  private async insert(
+    ctx: OperationContext,
+    kind: BulkKind,
+    target: BulkTarget,
+    total: number,
+    reason: string | null,
+    skipped: Record<string, number>,
+  ) {
     const skippedCount = Object.values(skipped).reduce((a, n) => a + n, 0);
     const [row] = await this.db
       .insert(bulkOperations)
@@ -80,11 +90,15 @@ export class BulkQueue {
   /** Splits requested ids into valid "Type:uuid" keys (sorted, deduplicated) and skipped invalid ones. */
   private keys(ids: TargetId[]) {
     if (ids.length > this.options.maxIds)
-      throw new InvalidInputError("ids", `at most ${this.options.maxIds} ids per request (BULK_MAX_IDS), got ${ids.length}`);
+      throw new InvalidInputError(
+        "ids",
+        `at most ${this.options.maxIds} ids per request (BULK_MAX_IDS), got ${ids.length}`,
+      );
     const skipped: Record<string, number> = {};
     const keys = new Set<string>();
     for (const x of ids) {
-      if ("invalid" in x || !this.registry.entities.has(x.type) || !isUuid(x.id)) skipped.INVALID_ID = (skipped.INVALID_ID ?? 0) + 1;
+      if ("invalid" in x || !this.registry.entities.has(x.type) || !isUuid(x.id))
+        skipped.INVALID_ID = (skipped.INVALID_ID ?? 0) + 1;
       else keys.add(`${x.type}:${x.id.toLowerCase()}`);
     }
     return { keys: [...keys].sort(), skipped };
@@ -123,7 +137,12 @@ export class BulkQueue {
       return this.insert(ctx, "RESTORE", { ids: keys }, req.ids.length, null, skipped);
     }
     const operationId = req.operationId!;
-    if (!isUuid(operationId)) throw new InvalidInputError("operationId", "operationId must be an operation id returned by this API", operationId);
+    if (!isUuid(operationId))
+      throw new InvalidInputError(
+        "operationId",
+        "operationId must be an operation id returned by this API",
+        operationId,
+      );
     let total = 0;
     for (const entity of restoreOrder(this.registry)) {
       const [r] = await rows<{ n: number }>(
@@ -145,7 +164,10 @@ export class BulkQueue {
             status = CASE WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END,
             finished_at = CASE WHEN status = 'PENDING' THEN now() ELSE finished_at END, updated_at = now()
           WHERE id = ${id}::uuid AND organization_id = ${ctx.organizationId}::uuid
-            AND status NOT IN (${sql.join(TERMINAL.map((s) => sql`${s}`), sql`, `)})
+            AND status NOT IN (${sql.join(
+              TERMINAL.map((s) => sql`${s}`),
+              sql`, `,
+            )})
           RETURNING id`,
     );
     const op = await getOperation(this.db, id, ctx.organizationId);

@@ -47,7 +47,8 @@ interface Claim {
 }
 
 export class BulkRunner {
-  private readonly opts: Required<Omit<RunnerOptions, "beforeBatch" | "log">> & Pick<RunnerOptions, "beforeBatch" | "log">;
+  private readonly opts: Required<Omit<RunnerOptions, "beforeBatch" | "log">> &
+    Pick<RunnerOptions, "beforeBatch" | "log">;
   private readonly working = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -119,10 +120,10 @@ export class BulkRunner {
     } catch {
       return undefined;
     }
-    const { rows: got } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
-      LOCK_NAMESPACE,
-      id,
-    ]);
+    const { rows: got } = await client.query<{ locked: boolean }>(
+      "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked",
+      [LOCK_NAMESPACE, id],
+    );
     if (!got[0]?.locked) {
       client.release();
       return undefined;
@@ -158,11 +159,22 @@ export class BulkRunner {
       let outcome: BatchOutcome;
       try {
         outcome = await inTransaction(this.handle.db, async (tx) => {
-          const current = (await rows<Record<string, unknown>>(tx, sql`SELECT cursor, batches FROM bulk_operations WHERE id = ${id}::uuid FOR UPDATE`))[0]!;
+          const current = (
+            await rows<Record<string, unknown>>(
+              tx,
+              sql`SELECT cursor, batches FROM bulk_operations WHERE id = ${id}::uuid FOR UPDATE`,
+            )
+          )[0]!;
           const fresh = { ...op!, cursor: current.cursor, batches: Number(current.batches) };
           await this.opts.beforeBatch?.(fresh, fresh.batches + 1);
           const result = await runBatch(
-            { tx, registry: this.registry, info, size: this.opts.batchSize, maxCascadeDepth: this.opts.maxCascadeDepth },
+            {
+              tx,
+              registry: this.registry,
+              info,
+              size: this.opts.batchSize,
+              maxCascadeDepth: this.opts.maxCascadeDepth,
+            },
             fresh,
           );
           const skipped = Object.values(result.skipped).reduce((a, n) => a + n, 0);

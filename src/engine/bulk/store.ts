@@ -5,11 +5,17 @@ import { bulkOperations } from "../../db/schema/index.js";
 import type { OperationContext } from "../context.js";
 import type { BulkOperation, BulkStatus } from "./types.js";
 
-export async function getOperation(db: Database, id: string, organizationId?: string): Promise<BulkOperation | undefined> {
+export async function getOperation(
+  db: Database,
+  id: string,
+  organizationId?: string,
+): Promise<BulkOperation | undefined> {
   const [row] = await db
     .select()
     .from(bulkOperations)
-    .where(and(eq(bulkOperations.id, id), organizationId ? eq(bulkOperations.organizationId, organizationId) : undefined));
+    .where(
+      and(eq(bulkOperations.id, id), organizationId ? eq(bulkOperations.organizationId, organizationId) : undefined),
+    );
   return row as BulkOperation | undefined;
 }
 
@@ -47,10 +53,19 @@ export async function listOperations(
   return { operations: found.slice(0, first), hasNextPage: found.length > first };
 }
 
-export async function countOperations(db: Database, ctx: OperationContext, status: BulkStatus | undefined): Promise<number> {
+export async function countOperations(
+  db: Database,
+  ctx: OperationContext,
+  status: BulkStatus | undefined,
+): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(bulkOperations)
-    .where(and(eq(bulkOperations.organizationId, ctx.organizationId), status ? eq(bulkOperations.status, status) : undefined));
+    .where(
+      and(
+        eq(bulkOperations.organizationId, ctx.organizationId),
+        status ? eq(bulkOperations.status, status) : undefined,
+      ),
+    );
   return row?.n ?? 0;
 }
