@@ -119,17 +119,11 @@ async function restoreIds(b: BatchContext, entity: Entity, ids: string[], out: B
   const before = await rows<{ id: string; op: string | null }>(
     b.tx,
     sql`SELECT id, ${c(entity.table.deletionOperationId)}::text AS op FROM ${t(entity)}
-        WHERE id = ANY(${uuidArray(ids)}) AND ${c(entity.table.organizationId)} = ${b.info.ctx.organizationId}
+        WHERE ${idsInRange(ids)} AND ${c(entity.table.organizationId)} = ${b.info.ctx.organizationId}
           AND ${c(entity.table.deletedAt)} IS NOT NULL FOR UPDATE`,
   );
   const restored = before.length
-    ? await restoreWhere(
-        b.tx,
-        b.registry,
-        entity,
-        sql`${q(entity, entity.table.id)} = ANY(${uuidArray(before.map((r) => r.id))})`,
-        b.info,
-      )
+    ? await restoreWhere(b.tx, b.registry, entity, idsInRange(before.map((r) => r.id)), b.info)
     : [];
   out.processed += restored.length;
   const byOp = new Map<string, string[]>();
