@@ -63,13 +63,13 @@ describe.skipIf(!onPostgres)(
     beforeAll(async () => {
       db = await openTestDatabase({ seeded: true });
       // A task of its own, so that every target is a root (no reply cascades with its parent).
-    const [task] = await query<{ id: string; organization_id: string }>(
-      db.db,
-      `INSERT INTO tasks (organization_id, project_id, title)
+      const [task] = await query<{ id: string; organization_id: string }>(
+        db.db,
+        `INSERT INTO tasks (organization_id, project_id, title)
        SELECT p.organization_id, p.id, 'bulk resume' FROM projects p JOIN organizations o ON o.id = p.organization_id
        WHERE o.slug = 'demo' AND p.deleted_at IS NULL LIMIT 1 RETURNING id, organization_id`,
-    );
-    taskId = task!.id;
+      );
+      taskId = task!.id;
       await query(
         db.db,
         `INSERT INTO comments (organization_id, task_id, body) SELECT '${task!.organization_id}', '${taskId}', 'bulk ' || g FROM generate_series(1, ${ROWS}) g`,
