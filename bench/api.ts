@@ -19,16 +19,15 @@
  * Environment: BENCH_DATABASE_URL (a PostgreSQL on this machine; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_DURATION seconds per phase (default 15), BENCH_WARMUP seconds (default 3), BENCH_CONNECTIONS (default 10).
  */
+import { writeBenchmarkSection } from "./support/benchmarks-file.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import * as prettier from "prettier";
 import { signToken } from "../src/auth/token.js";
 import { connect } from "../src/db/connect.js";
 import { migrate } from "../src/db/migrate.js";
@@ -38,7 +37,6 @@ import { toGlobalId } from "../src/graphql/ids.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVER_ENTRY = `${ROOT}dist/src/server/main.js`;
-const BENCHMARKS_FILE = `${ROOT}BENCHMARKS.md`;
 const SECTION = "## bench:api";
 const COMMAND = "npm run bench:api";
 const DATABASE = "sdg_bench_api";
@@ -940,17 +938,7 @@ const HEADER = (r: Report) =>
   ].join("\n");
 
 async function writeSection(section: string, report: Report): Promise<void> {
-  let text = existsSync(BENCHMARKS_FILE) ? await readFile(BENCHMARKS_FILE, "utf8") : HEADER(report);
-  const start = text.search(/^## bench:api[ \t]*$/m);
-  if (start >= 0) {
-    const rest = text.slice(start + SECTION.length);
-    const end = rest.search(/^## /m);
-    text = `${text.slice(0, start)}${section}\n${end >= 0 ? `\n${rest.slice(end)}` : ""}`;
-  } else {
-    text = `${text.trimEnd()}\n\n${section}\n`;
-  }
-  const options = (await prettier.resolveConfig(BENCHMARKS_FILE)) ?? {};
-  await writeFile(BENCHMARKS_FILE, await prettier.format(text, { ...options, filepath: BENCHMARKS_FILE }));
+  await writeBenchmarkSection("bench:api", section, () => HEADER(report));
 }
 
 // ------------------------------------------------------------------------------------------------ main

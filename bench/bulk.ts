@@ -28,16 +28,15 @@
  * Environment: BENCH_DATABASE_URL (a PostgreSQL on this machine; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_ROUNDS (default 2), BENCH_BATCH_SIZE (default 10000).
  */
+import { writeBenchmarkSection } from "./support/benchmarks-file.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { Client as WsClient } from "graphql-ws";
 import pg from "pg";
-import * as prettier from "prettier";
 import { signToken } from "../src/auth/token.js";
 import { connect } from "../src/db/connect.js";
 import { migrate } from "../src/db/migrate.js";
@@ -47,7 +46,6 @@ import { wsClient, wsExec } from "../test/support/ws.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SERVER_ENTRY = `${ROOT}dist/src/server/main.js`;
-const BENCHMARKS_FILE = `${ROOT}BENCHMARKS.md`;
 const SECTION = "## bench:bulk";
 const COMMAND = "npm run bench:bulk";
 const COPY_DB = "sdg_bench_bulk_run";
@@ -880,18 +878,7 @@ const HEADER = (r: Report) =>
 
 /** Replaces (or appends) this bench's section only; the rest of the file is left byte for byte. */
 async function writeSection(section: string, report: Report): Promise<void> {
-  const options = (await prettier.resolveConfig(BENCHMARKS_FILE)) ?? {};
-  const formatted = (await prettier.format(section, { ...options, parser: "markdown" })).trimEnd();
-  let text = existsSync(BENCHMARKS_FILE) ? await readFile(BENCHMARKS_FILE, "utf8") : HEADER(report);
-  const start = text.search(/^## bench:bulk[ \t]*$/m);
-  if (start >= 0) {
-    const rest = text.slice(start + SECTION.length);
-    const end = rest.search(/^## /m);
-    text = `${text.slice(0, start)}${formatted}\n${end >= 0 ? `\n${rest.slice(end)}` : ""}`;
-  } else {
-    text = `${text.trimEnd()}\n\n${formatted}\n`;
-  }
-  await writeFile(BENCHMARKS_FILE, text);
+  await writeBenchmarkSection("bench:bulk", section, () => HEADER(report));
 }
 
 // ------------------------------------------------------------------------------------------------ main

@@ -17,14 +17,11 @@
  * Environment: BENCH_DATABASE_URL (a PostgreSQL on this machine; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_ROWS rows per table (default 1000000), BENCH_RUNS warm runs (default 10), BENCH_KEEP=1 keeps the database.
  */
-import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeBenchmarkSection } from "./support/benchmarks-file.js";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { pino } from "pino";
-import * as prettier from "prettier";
 import "reflect-metadata";
 import { sql } from "drizzle-orm";
 import { pgTable, text, uuid } from "drizzle-orm/pg-core";
@@ -41,8 +38,6 @@ import { createServices } from "../src/server/services.js";
 
 // ------------------------------------------------------------------------------------------------ settings
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BENCHMARKS_FILE = `${ROOT}BENCHMARKS.md`;
 const SECTION = "## bench:health";
 const COMMAND = "npm run bench:health";
 const DATABASE = "sdg_bench_health";
@@ -266,17 +261,7 @@ const HEADER = (r: Results) =>
 
 /** Replaces (or appends) this benchmark's section of BENCHMARKS.md, leaving every other section as it is. */
 async function writeSection(text: string, r: Results): Promise<void> {
-  let doc = existsSync(BENCHMARKS_FILE) ? await readFile(BENCHMARKS_FILE, "utf8") : HEADER(r);
-  const start = doc.search(/^## bench:health[ \t]*$/m);
-  if (start >= 0) {
-    const rest = doc.slice(start + SECTION.length);
-    const end = rest.search(/^## /m);
-    doc = `${doc.slice(0, start)}${text}\n${end >= 0 ? `\n${rest.slice(end)}` : ""}`;
-  } else {
-    doc = `${doc.trimEnd()}\n\n${text}\n`;
-  }
-  const options = (await prettier.resolveConfig(BENCHMARKS_FILE)) ?? {};
-  await writeFile(BENCHMARKS_FILE, await prettier.format(doc, { ...options, filepath: BENCHMARKS_FILE }));
+  await writeBenchmarkSection("bench:health", text, () => HEADER(r));
 }
 
 // ------------------------------------------------------------------------------------------------ main
