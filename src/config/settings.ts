@@ -102,6 +102,38 @@ export const SETTINGS = {
     group: "Database",
     doc: "How long start-up waits for PostgreSQL to answer before it gives up.",
   }),
+  // Production topology (issue 16): a pooler in front of the primary, and streaming replicas for reads.
+  DATABASE_DIRECT_URL: setting({
+    schema: postgresUrl.optional(),
+    group: "Topology",
+    doc: "PostgreSQL URL of the primary itself, not a pooler, for what needs a session of its own: LISTEN, advisory locks, migrations. Unset: `DATABASE_URL`. Set it when `DATABASE_URL` points at PgBouncer in transaction mode.",
+  }),
+  DATABASE_REPLICA_URLS: setting({
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(postgresUrl))
+      .optional(),
+    group: "Topology",
+    doc: "Comma-separated URLs of streaming replicas. Reads that tolerate staleness (lists, relations, `node`, `healthReport` counts) go to one of them; writes, reads in a mutation or after the request's own write, bulk and purge work go to the primary.",
+  }),
+  REPLICA_MAX_LAG_MS: setting({
+    schema: int(0, 3_600_000),
+    default: "5000",
+    group: "Topology",
+    doc: "A replica further behind the primary than this (replay lag) is skipped until it catches up; the primary serves its reads.",
+  }),
+  REPLICA_CHECK_INTERVAL_MS: setting({
+    schema: int(100, 600_000),
+    default: "1000",
+    group: "Topology",
+    doc: "How often each replica's lag and reachability are checked (`/readyz` reports the last check). A read may be up to `REPLICA_MAX_LAG_MS` plus this stale.",
+  }),
   HOST: setting({
     schema: z.string().min(1),
     default: "localhost",

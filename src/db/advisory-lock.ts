@@ -1,31 +1,36 @@
 /**
- * A lock that one holder at a time may take, for jobs that must not run twice at once (the retention
- * purge). On PostgreSQL it is a session advisory lock on a dedicated connection of its own, so it spans every
- * instance and is released by the server if the process dies; on PGlite, a single-process database, it is
- * held in memory per database instance.
+ * A lock that one holder at a time may take, for jobs that must not run twice at once (the retention purge, a
+ * bulk operation's worker). On PostgreSQL it is a session advisory lock on a session connection of its own
+ * (sessions.ts: DATABASE_DIRECT_URL, never the pool, which may be a pooler in transaction mode), so it spans every
+ * instance, takes no slot the job's own statements need, and is released by the server if the process dies. On
+ * PGlite, a single-process database, it is held in memory per database instance.
  */
 import type { PGlite } from "@electric-sql/pglite";
 import type { DatabaseHandle } from "./database.js";
+import { openSession } from "./sessions.js";
 
 /** Releases a lock taken by `tryLock`; safe to call twice. */
 export type Release = () => Promise<void>;
 
-const heldInProcess = new WeakMap<PGlite | object, Set<number>>();
+/** One 64-bit key, or a namespace and a text (hashed with PostgreSQL's hashtext). */
+export type LockKey = number | readonly [namespace: number, name: string];
+
+const heldInProcess = new WeakMap<PGlite | object, Set<string>>();
 
 /**
  * Takes the lock `key` without waiting.
  * @returns its release function, or null when another holder has it.
+ * @throws when the session connection cannot be opened.
  */
-export async function tryLock(handle: DatabaseHandle, key: number): Promise<Release | null> {
-  if (handle.kind === "pglite" || !handle.pool) return tryLocalLock(handle.pglite ?? handle, key);
-  const { default: pg } = await import("pg");
-  // Not a pool client: the lock must neither take a slot the job's own statements need nor go back to the
-  // pool still held.
-  const client = new pg.Client(handle.pool.options);
-  client.on("error", () => {});
-  await client.connect();
+export async function tryLock(handle: DatabaseHandle, key: LockKey): Promise<Release | null> {
+  if (handle.kind === "pglite" || !handle.direct) return tryLocalLock(handle.pglite ?? handle, key);
+  const [take, give, params] =
+    typeof key === "number"
+      ? ["pg_try_advisory_lock($1)", "pg_advisory_unlock($1)", [key]]
+      : ["pg_try_advisory_lock($1, hashtext($2))", "pg_advisory_unlock($1, hashtext($2))", [...key]];
+  const client = await openSession(handle, "lock");
   try {
-    const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [key]);
+    const result = await client.query<{ locked: boolean }>(`SELECT ${take} AS locked`, params);
     if (!result.rows[0]?.locked) {
       await client.end();
       return null;
@@ -39,15 +44,16 @@ export async function tryLock(handle: DatabaseHandle, key: number): Promise<Rele
     if (released) return;
     released = true;
     // Closing the session releases the lock even if the unlock fails.
-    await client.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => {});
+    await client.query(`SELECT ${give}`, params).catch(() => {});
     await client.end().catch(() => {});
   };
 }
 
-function tryLocalLock(owner: object, key: number): Release | null {
+function tryLocalLock(owner: object, key: LockKey): Release | null {
+  const name = typeof key === "number" ? String(key) : `${key[0]}:${key[1]}`;
   let held = heldInProcess.get(owner);
   if (!held) heldInProcess.set(owner, (held = new Set()));
-  if (held.has(key)) return null;
-  held.add(key);
-  return async () => void held.delete(key);
+  if (held.has(name)) return null;
+  held.add(name);
+  return async () => void held.delete(name);
 }

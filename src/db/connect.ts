@@ -1,15 +1,34 @@
 /**
  * Opens the database: a node-postgres pool when a URL is given, else the embedded PGlite.
  * Everything above this module sees one `Database` type; only this file knows the drivers.
+ *
+ * Which connection does what on PostgreSQL:
+ * - `url` (DATABASE_URL, may be PgBouncer in transaction mode): the pool behind `db`; every statement and
+ *   transaction, NOTIFY. Nothing on it relies on session state: no named prepared statements, no SET, no
+ *   session locks, no LISTEN.
+ * - `directUrl` (DATABASE_DIRECT_URL, defaults to `url`): dedicated session connections opened by
+ *   `openSession` (sessions.ts) for LISTEN, session advisory locks and migrations.
+ * - `replicaUrls` (DATABASE_REPLICA_URLS): pools of streaming replicas that serve stale-tolerant reads
+ *   (replicas.ts decides which).
  */
 import { mkdirSync } from "node:fs";
 import type { Logger } from "drizzle-orm/logger";
+import type { Client } from "pg";
 import * as schema from "./schema/index.js";
 import type { Database, DatabaseHandle } from "./database.js";
+import { describeUrl, ReplicaSet } from "./replicas.js";
 
 export interface ConnectOptions {
-  /** PostgreSQL URL; unset → PGlite. */
+  /** PostgreSQL URL; unset → PGlite. May be a pooler in transaction mode. */
   url?: string | undefined;
+  /** The primary itself, for session connections. @default url */
+  directUrl?: string | undefined;
+  /** Streaming replicas for stale-tolerant reads. @default [] */
+  replicaUrls?: string[] | undefined;
+  /** Skip a replica lagging more than this. @default 5000 */
+  replicaMaxLagMs?: number;
+  /** Time between replica checks. @default 1000 */
+  replicaCheckIntervalMs?: number;
   /** PGlite data directory, or `memory://`. @default "./.data/pglite" */
   pgliteDir?: string;
   /** @default 10 */
@@ -27,15 +46,6 @@ export class DatabaseUnavailableError extends Error {
   override name = "DatabaseUnavailableError";
 }
 
-function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
-  } catch {
-    return "(malformed URL)";
-  }
-}
-
 export async function connect(options: ConnectOptions = {}): Promise<DatabaseHandle> {
   return options.url ? connectPostgres(options.url, options) : connectPglite(options);
 }
@@ -43,28 +53,74 @@ export async function connect(options: ConnectOptions = {}): Promise<DatabaseHan
 async function connectPostgres(url: string, options: ConnectOptions): Promise<DatabaseHandle> {
   const { default: pg } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
-  try {
-    new URL(url);
-  } catch {
-    throw new DatabaseUnavailableError("DATABASE_URL is not a valid URL");
+  const directUrl = options.directUrl || url;
+  for (const [name, value] of [
+    ["DATABASE_URL", url],
+    ["DATABASE_DIRECT_URL", directUrl],
+    ...(options.replicaUrls ?? []).map((u) => ["DATABASE_REPLICA_URLS", u]),
+  ] as const) {
+    try {
+      new URL(value);
+    } catch {
+      throw new DatabaseUnavailableError(`${name} is not a valid URL`);
+    }
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
   // An idle client losing its server must not crash the process; the next checkout reconnects.
   pool.on("error", () => {});
   try {
     const client = await pool.connect();
     client.release();
+    if (directUrl !== url) await probe(pg.Client, directUrl, connectTimeoutMs, "DATABASE_DIRECT_URL");
   } catch (err) {
     await pool.end().catch(() => {});
+    if (err instanceof DatabaseUnavailableError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${describeUrl(url)}: ${reason}`);
   }
+  let replicas: ReplicaSet | undefined;
+  if (options.replicaUrls?.length) {
+    replicas = new ReplicaSet(pg.Pool, {
+      urls: options.replicaUrls,
+      maxLagMs: options.replicaMaxLagMs,
+      checkIntervalMs: options.replicaCheckIntervalMs,
+      poolMax: options.poolMax,
+      connectTimeoutMs,
+    });
+    replicas.route(pool);
+    replicas.start();
+  }
   const db = drizzle({ client: pool, schema, logger: options.logger ?? false }) as unknown as Database;
-  return { db, kind: "postgres", pool, close: () => pool.end() };
+  return {
+    db,
+    kind: "postgres",
+    pool,
+    direct: { url: directUrl, connectTimeoutMs },
+    ...(replicas ? { replicas } : {}),
+    close: async () => {
+      await replicas?.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Start-up fails with a clear line when the direct URL, needed for migrations, does not answer. */
+async function probe(ClientClass: typeof Client, url: string, timeoutMs: number, name: string) {
+  const client = new ClientClass({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DatabaseUnavailableError(`cannot reach PostgreSQL (${name}) at ${describeUrl(url)}: ${reason}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {

@@ -2,6 +2,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { Pool } from "pg";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type * as schema from "./schema/index.js";
+import type { ReplicaSet } from "./replicas.js";
 
 export type Schema = typeof schema;
 /** One type for both drivers (and for a transaction, which extends it). */
@@ -11,8 +12,18 @@ export type DatabaseKind = "pglite" | "postgres";
 export interface DatabaseHandle {
   db: Database;
   kind: DatabaseKind;
-  /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and pool statistics use it. */
+  /**
+   * The node-postgres pool of `DATABASE_URL` (PostgreSQL only), possibly a pooler in transaction mode: statements
+   * and transactions only, never session state. NOTIFY and pool statistics use it.
+   */
   pool?: Pool;
+  /**
+   * Where dedicated session connections go (PostgreSQL only): `DATABASE_DIRECT_URL`, else `DATABASE_URL`.
+   * Open them with `openSession` (src/db/sessions.ts), never from the pool.
+   */
+  direct?: { url: string; connectTimeoutMs: number };
+  /** The streaming replicas that serve stale-tolerant reads (PostgreSQL with DATABASE_REPLICA_URLS only). */
+  replicas?: ReplicaSet;
   /** The embedded PGlite instance (PGlite only). */
   pglite?: PGlite;
   close(): Promise<void>;

@@ -1,10 +1,12 @@
 /**
- * Applies the committed drizzle-kit migrations. On PostgreSQL an advisory lock serialises concurrent
+ * Applies the committed drizzle-kit migrations. On PostgreSQL they run on a session connection of their own
+ * (DATABASE_DIRECT_URL: the primary, not a pooler), under a session advisory lock that serialises concurrent
  * start-ups, so many instances may start at once against one database.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DatabaseHandle } from "./database.js";
+import { openSession } from "./sessions.js";
 
 /** Arbitrary but fixed: the advisory lock key every instance takes while migrating. */
 const MIGRATION_LOCK_KEY = 7_361_224_901;
@@ -26,15 +28,12 @@ export async function migrate(handle: DatabaseHandle): Promise<void> {
   }
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate: run } = await import("drizzle-orm/node-postgres/migrator");
-  const client = await handle.pool!.connect();
+  const client = await openSession(handle, "migrate");
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-    try {
-      await run(drizzle({ client }), { migrationsFolder: folder });
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
-    }
+    // Closing the session releases the lock whatever happens.
+    await run(drizzle({ client }), { migrationsFolder: folder });
   } finally {
-    client.release();
+    await client.end().catch(() => {});
   }
 }

@@ -16,8 +16,8 @@ import { GraphQLError, parse, type ExecutionResult, type GraphQLSchema } from "g
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
-import { sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/database.js";
+import { withReadScope } from "../db/read-scope.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
 import { Maintenance } from "../engine/maintenance.js";
 import { PERSONAL_DATA } from "../domain/personal-data.js";
@@ -30,6 +30,8 @@ import { createSchema } from "../graphql/schema.js";
 import { authenticate } from "./authenticate.js";
 import { mountIde, type IdeOptions } from "./ide.js";
 import { OrganizationDirectory } from "./organizations.js";
+import { readinessHandler } from "./readiness.js";
+import { executeInReadScope, onlyQueries, readScopeMiddleware } from "./read-routing.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -131,23 +133,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     next();
   });
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
-  app.get("/readyz", async (_req, res) => {
-    try {
-      await Promise.race([
-        opts.handle.db.execute(sql`SELECT 1`),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000)),
-      ]);
-      res.json({ status: "ready", database: opts.handle.kind });
-    } catch {
-      res.status(503).json({ status: "unavailable", database: opts.handle.kind });
-    }
-  });
+  app.get("/readyz", readinessHandler(opts.handle));
   mountIde(app, GRAPHQL_PATH, opts.ide);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
+      execute: executeInReadScope,
       onConnect: async (ctx) => {
         try {
           const params = ctx.connectionParams ?? {};
@@ -210,6 +203,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }
       next();
     },
+    readScopeMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const viewer = await authenticate(req.headers.authorization, opts.secret, orgs);
@@ -231,7 +225,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const error = err instanceof GraphQLError ? err : new ApiError("INTERNAL_SERVER_ERROR", "Unexpected error.");
         return { errors: [maskError(error.toJSON(), error).formatted as GraphQLError] };
       }
-      const response = await apollo.executeOperation(request, { contextValue });
+      const response = await withReadScope(onlyQueries(request.query), () =>
+        apollo.executeOperation(request, { contextValue }),
+      );
       if (response.body.kind !== "single") throw new Error("incremental delivery is not used here");
       return response.body.singleResult as ExecutionResult;
     },

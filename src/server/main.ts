@@ -38,6 +38,10 @@ async function main() {
   try {
     handle = await connect({
       url: config.DATABASE_URL,
+      directUrl: config.DATABASE_DIRECT_URL,
+      replicaUrls: config.DATABASE_REPLICA_URLS,
+      replicaMaxLagMs: config.REPLICA_MAX_LAG_MS,
+      replicaCheckIntervalMs: config.REPLICA_CHECK_INTERVAL_MS,
       pgliteDir: config.PGLITE_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,

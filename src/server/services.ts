@@ -3,6 +3,7 @@
  * and scripts: the engine, the bulk queue, its events and its runner.
  */
 import type { DatabaseHandle } from "../db/database.js";
+import { openSession } from "../db/sessions.js";
 import { createRegistry } from "../domain/model.js";
 import {
   BulkQueue,
@@ -48,7 +49,9 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
     ...maintenanceSettings,
   });
   const purge = new PurgeScheduler(maintenance, { intervalMs: maintenance.purgeIntervalMs, log: purgeLog });
-  const events: BulkEvents = handle.pool ? new PostgresBulkEvents(handle.pool, options.onError) : new LocalBulkEvents();
+  const events: BulkEvents = handle.pool
+    ? new PostgresBulkEvents(handle.pool, () => openSession(handle, "listen"), options.onError)
+    : new LocalBulkEvents();
   const queue = new BulkQueue(handle.db, engine.registry, events, {
     maxIds: options.bulk?.maxIds ?? 10_000,
     requireReason: options.engine?.requireReason ?? false,

@@ -23,7 +23,10 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    handles = [await connect({ url: db.url! }), await connect({ url: db.url! })];
+    handles = [
+      await connect({ url: db.url!, directUrl: db.directUrl }),
+      await connect({ url: db.url!, directUrl: db.directUrl }),
+    ];
     a = makeEngine(handles[0]!.db);
     b = makeEngine(handles[1]!.db);
   });

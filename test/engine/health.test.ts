@@ -379,7 +379,10 @@ describe("healthReport takes its tables from the registry", () => {
   });
 
   it("says so when the database does not answer", async () => {
-    const other = DB_KIND === "pglite" ? await connect({ pgliteDir: "memory://" }) : await connect({ url: db.url! });
+    const other =
+      DB_KIND === "pglite"
+        ? await connect({ pgliteDir: "memory://" })
+        : await connect({ url: db.url!, directUrl: db.directUrl });
     await other.close();
     const report = await new Maintenance(makeEngine(other.db), other).healthReport();
     expect(report.database.reachable).toBe(false);

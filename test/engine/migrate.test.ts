@@ -14,6 +14,7 @@ import { migrate, migrationsFolder } from "../../src/db/migrate.js";
 import * as schema from "../../src/db/schema/index.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
+import { directBaseUrl, pooledBaseUrl } from "../support/topology.js";
 
 /** The migrations drizzle-kit committed, in order. */
 const journal = JSON.parse(readFileSync(join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as {
@@ -84,7 +85,7 @@ describe("migrate on an already-migrated database", () => {
 });
 
 describe.skipIf(!onPostgres)("concurrent migrate (PostgreSQL only: PGlite is one in-process connection)", () => {
-  const base = process.env.TEST_DATABASE_URL!;
+  const base = directBaseUrl()!;
   // Named after the run, so global setup drops it should this run die before afterAll.
   const name = `sdg_test_${inject("testRun")}_migrate_${randomBytes(6).toString("hex")}`;
   const handles: DatabaseHandle[] = [];
@@ -101,8 +102,9 @@ describe.skipIf(!onPostgres)("concurrent migrate (PostgreSQL only: PGlite is one
 
   beforeAll(async () => {
     await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-    const url = withDatabase(base, name);
-    handles.push(await connect({ url, poolMax: 2 }), await connect({ url, poolMax: 2 }));
+    const url = withDatabase(pooledBaseUrl()!, name);
+    const directUrl = withDatabase(base, name);
+    handles.push(await connect({ url, directUrl, poolMax: 2 }), await connect({ url, directUrl, poolMax: 2 }));
   });
   afterAll(async () => {
     for (const h of handles) await h.close();

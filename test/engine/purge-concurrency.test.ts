@@ -21,7 +21,10 @@ describe.skipIf(!onPostgres)("concurrent purges (PostgreSQL only: PGlite is one 
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    handles = [await connect({ url: db.url! }), await connect({ url: db.url! })];
+    handles = [
+      await connect({ url: db.url!, directUrl: db.directUrl }),
+      await connect({ url: db.url!, directUrl: db.directUrl }),
+    ];
     a = new Maintenance(makeEngine(handles[0]!.db), handles[0]!, { purgeBatchSize: 2 });
     b = new Maintenance(makeEngine(handles[1]!.db), handles[1]!, { purgeBatchSize: 2 });
   });

@@ -55,7 +55,7 @@ describe(`npm run purge on ${DB_KIND}`, () => {
   beforeAll(async () => {
     if (DB_KIND === "postgres") {
       db = await openTestDatabase();
-      env = { DATABASE_URL: db.url!, PURGE_BATCH_SIZE: "1" };
+      env = { DATABASE_URL: db.url!, DATABASE_DIRECT_URL: db.directUrl!, PURGE_BATCH_SIZE: "1" };
     } else {
       dir = mkdtempSync(join(tmpdir(), "sdg-purge-cli-"));
       const h = await connect({ pgliteDir: dir });

@@ -78,6 +78,7 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     if (onPostgres) {
       db = await openTestDatabase();
       env.DATABASE_URL = db.url!;
+      env.DATABASE_DIRECT_URL = db.directUrl!;
     } else env.PGLITE_DIR = "memory://";
     server = start(env);
     const deadline = Date.now() + 60_000;

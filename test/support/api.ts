@@ -51,10 +51,14 @@ export interface TestApiOptions {
   maintenance?: MaintenanceOptions;
   /** PostgreSQL only: a second instance on the first one's database (its own pool), as another server would be. */
   join?: TestApi;
+  /** With `join`: this instance reads from these streaming replicas (see test/server/replicas.test.ts). */
+  replicas?: { urls: string[]; maxLagMs: number; checkIntervalMs: number };
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const db = options.join ? await joinDatabase(options.join.db) : await openTestDatabase({ seeded: true });
+  const db = options.join
+    ? await joinDatabase(options.join.db, options.replicas)
+    : await openTestDatabase({ seeded: true });
   const services = createServices(db, {
     engine: options.engine ?? {},
     bulk: { pollMs: 200, ...options.bulk },
@@ -106,13 +110,21 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 }
 
 /** Another connection pool on an existing test database; closing it leaves the database alone. */
-async function joinDatabase(other: TestDatabase): Promise<TestDatabase> {
+async function joinDatabase(other: TestDatabase, replicas?: TestApiOptions["replicas"]): Promise<TestDatabase> {
   if (!other.url) throw new Error("join needs PostgreSQL: PGlite is one in-process database");
   const statements: string[] = [];
   const handle = await connect({
     url: other.url,
+    directUrl: other.directUrl,
+    ...(replicas
+      ? {
+          replicaUrls: replicas.urls,
+          replicaMaxLagMs: replicas.maxLagMs,
+          replicaCheckIntervalMs: replicas.checkIntervalMs,
+        }
+      : {}),
     poolMax: 8,
     logger: { logQuery: (q: string) => void statements.push(q) },
   });
-  return { ...handle, statements, url: other.url };
+  return { ...handle, statements, url: other.url, directUrl: other.directUrl! };
 }

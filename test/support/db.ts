@@ -11,14 +11,17 @@ import { organizations } from "../../src/db/schema/index.js";
 import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { pgliteDumpPath, templateDb, withDatabase } from "./global-setup.js";
+import { directBaseUrl, pooledBaseUrl } from "./topology.js";
 
 export const DB_KIND: DatabaseKind = process.env.TEST_DB === "postgres" ? "postgres" : "pglite";
 export const onPostgres = DB_KIND === "postgres";
 
 export interface TestDatabase extends DatabaseHandle {
   statements: string[];
-  /** The URL of this file's database (PostgreSQL only): open more connections with it. */
+  /** The URL of this file's database (PostgreSQL only; through the pooler, if any): open more connections with it. */
   url?: string;
+  /** The same database on PostgreSQL itself (PostgreSQL only): session connections. Equals `url` without a pooler. */
+  directUrl?: string;
 }
 
 /**
@@ -34,7 +37,7 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
     const handle = await connect({ pgliteDir: "memory://", pgliteLoadDataDir: dump, logger });
     return { ...handle, statements };
   }
-  const base = process.env.TEST_DATABASE_URL!;
+  const base = directBaseUrl()!;
   const name = `sdg_test_${inject("testRun")}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -52,12 +55,14 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
   } finally {
     await admin.end();
   }
-  const url = withDatabase(base, name);
-  const handle = await connect({ url, logger, poolMax: 8 });
+  const url = withDatabase(pooledBaseUrl()!, name);
+  const directUrl = withDatabase(base, name);
+  const handle = await connect({ url, directUrl, logger, poolMax: 8 });
   return {
     ...handle,
     statements,
     url,
+    directUrl,
     close: async () => {
       await handle.close();
       const a = new pg.Client({ connectionString: base });

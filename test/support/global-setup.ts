@@ -15,6 +15,7 @@ import { migrate } from "../../src/db/migrate.js";
 import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { seedDemo } from "../../src/seed/demo.js";
+import { directBaseUrl, ensureTopology } from "./topology.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -63,8 +64,11 @@ export default async function setup(project: TestProject) {
     }
     return () => rmSync(dirname(pgliteDumpPath(RUN, false)), { recursive: true, force: true });
   }
-  const url = env.TEST_DATABASE_URL;
-  if (env.TEST_DB !== "postgres" || !url) return;
+  if (env.TEST_DB !== "postgres" || !env.TEST_DATABASE_URL) return;
+  await ensureTopology();
+  // Templates are made and dropped on the PostgreSQL itself: a pooler would keep server connections to a template,
+  // and CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+  const url = directBaseUrl()!;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {

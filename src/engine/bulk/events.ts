@@ -4,7 +4,7 @@
  * LISTEN/NOTIFY; on PGlite they stay in the process.
  */
 import { EventEmitter } from "node:events";
-import type { Pool, PoolClient } from "pg";
+import type { Client, Pool } from "pg";
 
 export const PROGRESS_CHANNEL = "bulk_operation_progress";
 export const QUEUED_CHANNEL = "bulk_operation_queued";
@@ -45,14 +45,19 @@ export class LocalBulkEvents implements BulkEvents {
   }
 }
 
-/** LISTENs on one dedicated connection; NOTIFY goes through the pool. Reconnects if the connection drops. */
+/**
+ * LISTENs on one session connection of its own (never from the pool, which may be a pooler in transaction mode);
+ * NOTIFY goes through the pool. Reconnects if the connection drops.
+ */
 export class PostgresBulkEvents extends LocalBulkEvents {
-  private client: PoolClient | undefined;
+  private client: Client | undefined;
   private closed = false;
   private ready: Promise<void>;
 
   constructor(
     private readonly pool: Pool,
+    /** Opens the listening session (see db/sessions.ts). */
+    private readonly openSession: () => Promise<Client>,
     private readonly onError: (err: unknown) => void = () => {},
   ) {
     super();
@@ -61,7 +66,7 @@ export class PostgresBulkEvents extends LocalBulkEvents {
 
   private async listen(): Promise<void> {
     try {
-      const client = await this.pool.connect();
+      const client = await this.openSession();
       client.on("notification", this.onNotification);
       // Kept after release too (an ended connection can still report its error): never unhandled.
       client.on("error", (err) => {
@@ -73,6 +78,10 @@ export class PostgresBulkEvents extends LocalBulkEvents {
       await client.query(`LISTEN ${QUEUED_CHANNEL}`);
     } catch (err) {
       this.onError(err);
+      const half = this.client;
+      this.client = undefined;
+      half?.off("notification", this.onNotification);
+      await half?.end().catch(() => {});
       if (!this.closed) setTimeout(() => void (this.ready = this.listen()), 1000).unref();
     }
   }
@@ -83,10 +92,10 @@ export class PostgresBulkEvents extends LocalBulkEvents {
     else if (msg.channel === QUEUED_CHANNEL) this.emitter.emit("queued", msg.payload);
   };
 
-  private reconnect(client: PoolClient) {
-    if (this.client !== client) return; // already released (closing, or a second error event)
+  private reconnect(client: Client) {
+    if (this.client !== client) return; // already closed (closing, or a second error event)
     client.off("notification", this.onNotification);
-    client.release(true);
+    void client.end().catch(() => {});
     this.client = undefined;
     if (!this.closed) setTimeout(() => void (this.ready = this.listen()), 1000).unref();
   }
@@ -112,8 +121,7 @@ export class PostgresBulkEvents extends LocalBulkEvents {
       this.client = undefined;
       await client.query(`UNLISTEN *`).catch(() => {});
       client.off("notification", this.onNotification);
-      // A connection that LISTENed goes back to the pool only to be closed: destroy it.
-      client.release(true);
+      await client.end().catch(() => {});
     }
     await super.close();
   }

@@ -5,12 +5,12 @@
  * - Each batch is one transaction that changes its rows, writes their audit rows, and advances the
  *   operation's cursor and counters. A crash loses at most the uncommitted batch, which the next worker redoes
  *   from the committed cursor: no row processed twice, none skipped.
- * - One worker per operation across all instances: on PostgreSQL a session advisory lock, held on a dedicated
- *   connection for as long as the operation is worked (released by the server if the process dies); on PGlite,
- *   the single process keeps a set.
+ * - One worker per operation across all instances: a lock (db/advisory-lock.ts) held for as long as the
+ *   operation is worked: on PostgreSQL a session advisory lock on a session connection of its own (released by
+ *   the server if the process dies); on PGlite, the single process keeps a set.
  */
 import { sql } from "drizzle-orm";
-import type { PoolClient } from "pg";
+import { tryLock } from "../../db/advisory-lock.js";
 import type { DatabaseHandle } from "../../db/database.js";
 import { ensureActor } from "../actors.js";
 import { EngineError } from "../errors.js";
@@ -113,27 +113,14 @@ export class BulkRunner {
   }
 
   private async claim(id: string): Promise<Claim | undefined> {
-    if (this.handle.kind === "pglite") return { release: async () => {} };
-    let client: PoolClient;
     try {
-      client = await this.handle.pool!.connect();
-    } catch {
+      const release = await tryLock(this.handle, [LOCK_NAMESPACE, id]);
+      return release ? { release } : undefined;
+    } catch (err) {
+      // No session connection now: the next poll tries again.
+      this.opts.log?.error({ err, operation: id }, "bulk runner could not open its lock session");
       return undefined;
     }
-    const { rows: got } = await client.query<{ locked: boolean }>(
-      "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked",
-      [LOCK_NAMESPACE, id],
-    );
-    if (!got[0]?.locked) {
-      client.release();
-      return undefined;
-    }
-    return {
-      release: async () => {
-        await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_NAMESPACE, id]).catch(() => {});
-        client.release();
-      },
-    };
   }
 
   private async setStatus(id: string, status: BulkStatus, error: string | null = null) {
