@@ -56,6 +56,15 @@ const WRITE_LIKE =
 /** Reads whose answer differs per server (activity and table statistics are not replicated). */
 const PER_SERVER = /\bpg_stat(io)?_/i;
 
+/**
+ * What a statement is, for routing: `write` (or row lock, or side effect: ends the scope's stale reads),
+ * `primary` (a read whose answer differs per server), or `read` (a replica may serve it).
+ */
+export function classify(text: string): "write" | "primary" | "read" {
+  if (!/^\s*(select|with|\()/i.test(text) || WRITE_LIKE.test(text)) return "write";
+  return PER_SERVER.test(text) ? "primary" : "read";
+}
+
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -188,11 +197,9 @@ export class ReplicaSet {
       if (!scope || typeof args.at(-1) === "function") return query(...args);
       const first = args[0] as string | { text?: string } | undefined;
       const text = typeof first === "string" ? first : (first?.text ?? "");
-      if (!/^\s*(select|with|\()/i.test(text) || WRITE_LIKE.test(text)) {
-        scope.wrote = true;
-        return query(...args);
-      }
-      if (!scope.staleOk || scope.wrote || PER_SERVER.test(text)) return query(...args);
+      const kind = classify(text);
+      if (kind === "write") scope.wrote = true;
+      if (kind !== "read" || !scope.staleOk || scope.wrote) return query(...args);
       const replica = this.pick();
       if (!replica) return query(...args);
       return (replica.pool.query as (...a: unknown[]) => Promise<unknown>)(...args).then(
