@@ -5,7 +5,8 @@ import type { Context } from "../context.js";
 import { BadUserInputError } from "../errors.js";
 import { fromGlobalId, toGlobalId, type NodeType } from "../ids.js";
 import { isUuid } from "../../engine/sql.js";
-import { AuditAction, AuditEntryConnection } from "../types/audit.types.js";
+import { verifyChain } from "../../engine/audit-chain.js";
+import { AuditAction, AuditEntryConnection, AuditIntegrity } from "../types/audit.types.js";
 
 @Resolver()
 export class AuditResolver {
@@ -52,6 +53,28 @@ export class AuditResolver {
         endCursor: edges.at(-1)?.cursor ?? null,
       },
       totalCount: page.count,
+    };
+  }
+
+  @Authorized("ADMIN")
+  @Query(() => AuditIntegrity, {
+    description:
+      "Recomputes the caller's organization's audit hash chain and reports the first break, if any (reads every entry).",
+  })
+  async auditIntegrity(@Ctx() ctx: Context): Promise<AuditIntegrity> {
+    const r = await verifyChain(ctx.engine.db, ctx.op.organizationId);
+    return {
+      ok: r.ok,
+      entries: r.rows,
+      headPosition: r.headSeq,
+      headHash: r.headHash,
+      firstBreak: r.firstBreak
+        ? {
+            entryId: r.firstBreak.id === null ? null : String(r.firstBreak.id),
+            position: r.firstBreak.seq,
+            problem: r.firstBreak.problem,
+          }
+        : null,
     };
   }
 }

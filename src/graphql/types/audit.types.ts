@@ -1,5 +1,5 @@
 import { DateTimeResolver } from "graphql-scalars";
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ConnectionType } from "./connection.js";
 
 export enum AuditAction {
@@ -48,3 +48,41 @@ export class AuditEntry {
 
 @ObjectType()
 export class AuditEntryConnection extends ConnectionType(AuditEntry, "AuditEntry") {}
+
+@ObjectType({ description: "Where an audit hash chain first fails." })
+export class AuditChainBreak {
+  @Field(() => ID, {
+    nullable: true,
+    description: "The audit entry where it fails; null when entries are missing at the end.",
+  })
+  entryId!: string | null;
+
+  @Field(() => Int, { description: "The position in the chain where it fails." })
+  position!: number;
+
+  @Field(() => String)
+  problem!: string;
+}
+
+@ObjectType({
+  description:
+    "The result of recomputing the organization's audit hash chain: each entry's hash covers its content and the previous entry's hash, so a change, removal or insertion made outside the application breaks it.",
+})
+export class AuditIntegrity {
+  @Field(() => Boolean)
+  ok!: boolean;
+
+  @Field(() => Int, { description: "Entries checked." })
+  entries!: number;
+
+  @Field(() => Int, { description: "The chain's last position." })
+  headPosition!: number;
+
+  @Field(() => String, {
+    description: "The chain's last hash (hex); keep a copy elsewhere to detect a rewrite of the whole chain.",
+  })
+  headHash!: string;
+
+  @Field(() => AuditChainBreak, { nullable: true, description: "The first break; null when ok." })
+  firstBreak!: AuditChainBreak | null;
+}
