@@ -1,17 +1,15 @@
 import { fileURLToPath } from "node:url";
 import swc from "unplugin-swc";
 import { defineConfig } from "vitest/config";
+import { choosePostgres } from "./test/support/postgres-source.js";
 
 /**
- * One suite, two databases: every test file runs once on PGlite and once on PostgreSQL
- * (TEST_DATABASE_URL). Without that variable the PostgreSQL project is left out, and says so.
+ * One suite, two databases: every test file runs once on PGlite and once on PostgreSQL. Which PostgreSQL
+ * (TEST_DATABASE_URL, a container, or none) is decided here, once, because it decides whether the PostgreSQL
+ * project exists; see test/support/postgres-source.ts.
  */
-const postgresUrl = process.env.TEST_DATABASE_URL;
-if (!postgresUrl) {
-  process.stderr.write(
-    "TEST_DATABASE_URL is unset: running the suite on PGlite only (set it to also run on PostgreSQL)\n",
-  );
-}
+const postgres = await choosePostgres();
+process.stderr.write(`${postgres.note}\n`);
 
 const shared = {
   // type-graphql needs decorator metadata; SWC emits it from tsconfig.
@@ -24,13 +22,14 @@ const shared = {
   },
 };
 
-const project = (name: string, env: Record<string, string>) => ({
+const project = (name: string, env: Record<string, string>, setupFiles: string[] = []) => ({
   ...shared,
   test: {
     name,
     include: ["test/**/*.test.ts"],
     env,
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
@@ -42,7 +41,19 @@ export default defineConfig({
     reporters: ["default", "./test/support/totals-reporter.ts"],
     projects: [
       project("pglite", { TEST_DB: "pglite" }),
-      ...(postgresUrl ? [project("postgres", { TEST_DB: "postgres", TEST_DATABASE_URL: postgresUrl })] : []),
+      ...(postgres.source === "off"
+        ? []
+        : [
+            project(
+              "postgres",
+              {
+                TEST_DB: "postgres",
+                TEST_POSTGRES_SOURCE: postgres.source,
+                ...(postgres.source === "url" ? { TEST_DATABASE_URL: postgres.url } : {}),
+              },
+              ["test/support/postgres-env.ts"],
+            ),
+          ]),
     ],
   },
 });

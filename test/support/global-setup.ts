@@ -15,12 +15,15 @@ import { migrate } from "../../src/db/migrate.js";
 import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { seedDemo } from "../../src/seed/demo.js";
+import { startPostgres } from "./postgres-source.js";
 import { directBaseUrl, ensureTopology } from "./topology.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** This run's id: names its template databases and dump files, so concurrent runs never collide. */
     testRun: string;
+    /** The PostgreSQL project's server (a superuser URL): TEST_DATABASE_URL, or this run's container. */
+    postgresUrl: string;
   }
 }
 
@@ -64,11 +67,31 @@ export default async function setup(project: TestProject) {
     }
     return () => rmSync(dirname(pgliteDumpPath(RUN, false)), { recursive: true, force: true });
   }
-  if (env.TEST_DB !== "postgres" || !env.TEST_DATABASE_URL) return;
-  await ensureTopology();
-  // Templates are made and dropped on the PostgreSQL itself: a pooler would keep server connections to a template,
-  // and CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
-  const url = directBaseUrl()!;
+  if (env.TEST_DB !== "postgres") return;
+  // TEST_DATABASE_URL (with the topology it names), or a container started now (see postgres-source.ts), which
+  // is stopped however setup ends.
+  const postgres = await startPostgres(env);
+  project.provide("postgresUrl", postgres.url);
+  try {
+    const onUrl = env.TEST_POSTGRES_SOURCE === "url";
+    if (onUrl) await ensureTopology();
+    // Templates are made and dropped on the PostgreSQL itself: a pooler would keep server connections to a template,
+    // and CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+    const teardown = await preparePostgres(onUrl ? directBaseUrl()! : postgres.url);
+    return async () => {
+      try {
+        await teardown();
+      } finally {
+        await postgres.stop();
+      }
+    };
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+}
+
+async function preparePostgres(url: string) {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
