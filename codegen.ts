@@ -4,7 +4,7 @@
  *
  *   npm run codegen        (graphql-codegen --config codegen.ts)
  *
- * The output, examples/gql/, is committed; test/e2e/codegen.test.ts regenerates it in memory from this config
+ * The output, examples/gql/ (with persisted-documents.json, the trusted-documents manifest), is committed; test/e2e/codegen.test.ts regenerates it in memory from this config
  * and fails when the committed files differ, so run codegen after changing an operation or the schema.
  */
 import type { CodegenConfig } from "@graphql-codegen/cli";
@@ -21,8 +21,13 @@ const config: CodegenConfig = {
   generates: {
     [GENERATED_DIR]: {
       preset: "client",
-      // No fragments are shared across modules yet; result types are plain objects.
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        // No fragments are shared across modules yet; result types are plain objects.
+        fragmentMasking: false,
+        // Also writes persisted-documents.json, { sha256: document }: the manifest TRUSTED_DOCUMENTS serves, and
+        // each document carries its hash (`__meta__.hash`) for the client to send instead of the text.
+        persistedDocuments: { mode: "embedHashInDocument", hashAlgorithm: "sha256" },
+      },
       config: {
         // Every custom scalar must be mapped: an unmapped one would silently become `any`.
         strictScalars: true,

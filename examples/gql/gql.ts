@@ -19,6 +19,8 @@ type Documents = {
     "\n  query TaskTrash($projectId: ID, $first: Int!) {\n    tasks(projectId: $projectId, onlyDeleted: true, first: $first) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          deletedAt\n          deletedBy\n          deletionReason\n        }\n      }\n    }\n  }\n": typeof types.TaskTrashDocument,
     "\n  mutation RestoreTask($id: ID!) {\n    restore(id: $id) {\n      operationId\n      cascaded {\n        type\n        count\n      }\n      node {\n        id\n        isDeleted\n        deletedAt\n      }\n    }\n  }\n": typeof types.RestoreTaskDocument,
     "\n  query AuditEntries($operationId: ID!, $first: Int!) {\n    auditLog(operationId: $operationId, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          at\n          action\n          entityType\n          entityId\n          actor\n          reason\n          operationId\n        }\n      }\n    }\n  }\n": typeof types.AuditEntriesDocument,
+    "\n  mutation BulkDeleteComments($taskId: ID!, $reason: String) {\n    bulkSoftDelete(filter: { type: Comment, taskId: $taskId }, reason: $reason) {\n      id\n      status\n      total\n    }\n  }\n": typeof types.BulkDeleteCommentsDocument,
+    "\n  subscription BulkProgress($id: ID!) {\n    bulkOperationProgress(id: $id) {\n      operationId\n      status\n      processed\n      skipped\n      failed\n      total\n      batches\n    }\n  }\n": typeof types.BulkProgressDocument,
     "\n  query TaskDependents($id: ID!) {\n    task(id: $id, includeDeleted: true) {\n      id\n      isDeleted\n      comments(first: 100, includeDeleted: true) {\n        edges {\n          node {\n            id\n            isDeleted\n          }\n        }\n      }\n      assignments(first: 100, includeDeleted: true) {\n        edges {\n          node {\n            id\n            isDeleted\n          }\n        }\n      }\n    }\n  }\n": typeof types.TaskDependentsDocument,
 };
 const documents: Documents = {
@@ -27,6 +29,8 @@ const documents: Documents = {
     "\n  query TaskTrash($projectId: ID, $first: Int!) {\n    tasks(projectId: $projectId, onlyDeleted: true, first: $first) {\n      totalCount\n      edges {\n        node {\n          id\n          title\n          deletedAt\n          deletedBy\n          deletionReason\n        }\n      }\n    }\n  }\n": types.TaskTrashDocument,
     "\n  mutation RestoreTask($id: ID!) {\n    restore(id: $id) {\n      operationId\n      cascaded {\n        type\n        count\n      }\n      node {\n        id\n        isDeleted\n        deletedAt\n      }\n    }\n  }\n": types.RestoreTaskDocument,
     "\n  query AuditEntries($operationId: ID!, $first: Int!) {\n    auditLog(operationId: $operationId, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          at\n          action\n          entityType\n          entityId\n          actor\n          reason\n          operationId\n        }\n      }\n    }\n  }\n": types.AuditEntriesDocument,
+    "\n  mutation BulkDeleteComments($taskId: ID!, $reason: String) {\n    bulkSoftDelete(filter: { type: Comment, taskId: $taskId }, reason: $reason) {\n      id\n      status\n      total\n    }\n  }\n": types.BulkDeleteCommentsDocument,
+    "\n  subscription BulkProgress($id: ID!) {\n    bulkOperationProgress(id: $id) {\n      operationId\n      status\n      processed\n      skipped\n      failed\n      total\n      batches\n    }\n  }\n": types.BulkProgressDocument,
     "\n  query TaskDependents($id: ID!) {\n    task(id: $id, includeDeleted: true) {\n      id\n      isDeleted\n      comments(first: 100, includeDeleted: true) {\n        edges {\n          node {\n            id\n            isDeleted\n          }\n        }\n      }\n      assignments(first: 100, includeDeleted: true) {\n        edges {\n          node {\n            id\n            isDeleted\n          }\n        }\n      }\n    }\n  }\n": types.TaskDependentsDocument,
 };
 
@@ -64,6 +68,14 @@ export function graphql(source: "\n  mutation RestoreTask($id: ID!) {\n    resto
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AuditEntries($operationId: ID!, $first: Int!) {\n    auditLog(operationId: $operationId, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          at\n          action\n          entityType\n          entityId\n          actor\n          reason\n          operationId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditEntries($operationId: ID!, $first: Int!) {\n    auditLog(operationId: $operationId, first: $first) {\n      totalCount\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          at\n          action\n          entityType\n          entityId\n          actor\n          reason\n          operationId\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BulkDeleteComments($taskId: ID!, $reason: String) {\n    bulkSoftDelete(filter: { type: Comment, taskId: $taskId }, reason: $reason) {\n      id\n      status\n      total\n    }\n  }\n"): (typeof documents)["\n  mutation BulkDeleteComments($taskId: ID!, $reason: String) {\n    bulkSoftDelete(filter: { type: Comment, taskId: $taskId }, reason: $reason) {\n      id\n      status\n      total\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription BulkProgress($id: ID!) {\n    bulkOperationProgress(id: $id) {\n      operationId\n      status\n      processed\n      skipped\n      failed\n      total\n      batches\n    }\n  }\n"): (typeof documents)["\n  subscription BulkProgress($id: ID!) {\n    bulkOperationProgress(id: $id) {\n      operationId\n      status\n      processed\n      skipped\n      failed\n      total\n      batches\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -33,8 +33,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const name of ["DATABASE_DIRECT_URL", "DATABASE_REPLICA_URLS"] as const)
     if (config[name] !== undefined && !config.DATABASE_URL)
       problems.push(`${name} is set but DATABASE_URL is not: both describe a PostgreSQL deployment`);
+  if (config.NODE_ENV === "production" && config.CORS_ORIGINS?.includes("*")) {
+    problems.push("CORS_ORIGINS=* is not allowed when NODE_ENV=production: list the origins");
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Whether introspection is on: `INTROSPECTION` when set, otherwise on everywhere but production. */
+export function introspectionEnabled(config: Pick<Config, "INTROSPECTION" | "NODE_ENV">): boolean {
+  return config.INTROSPECTION ?? config.NODE_ENV !== "production";
 }
 
 /** The received value as an error message may show it: never a secret, nor a URL's password. */

@@ -67,6 +67,32 @@ const daysPerType = z
     ),
   );
 
+/** Origins separated by commas, like `http://localhost:5173,https://app.example.com`, or `*`; parsed to a list. */
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) =>
+      list.length > 0 &&
+      list.every((o) => {
+        if (o === "*") return true;
+        try {
+          const u = new URL(o);
+          return (u.protocol === "http:" || u.protocol === "https:") && u.origin === o;
+        } catch {
+          return false;
+        }
+      }),
+    {
+      message: "expected origins like http://localhost:5173 (scheme, host and port; no path) separated by commas, or *",
+    },
+  );
+
 interface Setting<S extends z.ZodType> {
   schema: S;
   /** The default as written in the environment; undefined = unset unless given. */
@@ -181,6 +207,21 @@ export const SETTINGS = {
     default: "1",
     group: "Server",
     doc: "Most operations one HTTP request may carry (1 = batching off).",
+  }),
+  CORS_ORIGINS: setting({
+    schema: originList.optional(),
+    group: "Clients",
+    doc: "Origins whose browser pages may call the API (CORS, with credentials; `x-request-id` readable), e.g. `http://localhost:5173,https://app.example.com`; `*` allows any origin and is refused when `NODE_ENV=production`. Unset: same origin only.",
+  }),
+  INTROSPECTION: setting({
+    schema: bool.optional(),
+    group: "Clients",
+    doc: 'Schema introspection on every transport, without a token over HTTP (so `graphql-codegen` can read the schema); off also drops "Did you mean" hints from errors. Unset: on outside production, off with `NODE_ENV=production`.',
+  }),
+  TRUSTED_DOCUMENTS: setting({
+    schema: z.string().min(1).optional(),
+    group: "Clients",
+    doc: "Path of a trusted-documents manifest (`npm run codegen` writes `examples/gql/persisted-documents.json`): only its operations run, named by hash; any other gets `PERSISTED_QUERY_NOT_FOUND`.",
   }),
   AUTH_SECRET: setting({
     schema: z.string().min(32, { message: "expected at least 32 characters" }).optional(),

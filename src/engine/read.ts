@@ -36,12 +36,41 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.at, c.id])).toString("base64url");
 }
 
+/**
+ * Whether `value` is a timestamp as PostgreSQL prints one (`2026-01-31 12:00:00.123456+00`, or ISO with `T`)
+ * and would read back: a real calendar date from year 1 to 9999 and a valid offset. `Date.parse` alone accepts
+ * strings PostgreSQL rejects (`"1"`, year 0, February 31st), which would fail the query.
+ */
+export function isTimestamp(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2})(?::?(\d{2}))?)$/.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
+  return (
+    year >= 1 &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    Number(m[9] ?? 0) <= 15 &&
+    Number(m[10] ?? 0) < 60
+  );
+}
+
 export function decodeCursor(value: string | null | undefined, field = "after"): Cursor | undefined {
   if (value === null || value === undefined) return undefined;
   try {
     const [at, id] = JSON.parse(Buffer.from(value, "base64url").toString()) as unknown[];
-    if (typeof at === "string" && typeof id === "string" && isUuid(id) && !Number.isNaN(Date.parse(at)))
-      return { at, id };
+    if (typeof at === "string" && typeof id === "string" && isUuid(id) && isTimestamp(at)) return { at, id };
   } catch {
     // fall through
   }

@@ -24,6 +24,8 @@ export type Context = {
   bulk: BulkServices;
   /** Health report, retention purge, erasure (ADMIN operations). */
   maintenance: Maintenance;
+  /** A tokenless HTTP request, allowed only to introspect (INTROSPECTION on); `viewer` then throws. */
+  anonymous?: boolean;
 };
 
 export type BulkServices = { queue: BulkQueue; events: BulkEvents };

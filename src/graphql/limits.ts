@@ -3,6 +3,7 @@
  * (each field costs 1, and a list field multiplies its children by its `first`).
  */
 import {
+  GraphQLError,
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -62,13 +63,20 @@ export function checkLimits(
     if (depth > limits.maxDepth)
       throw refuse(`query depth ${depth} exceeds the limit of ${limits.maxDepth} (GRAPHQL_MAX_DEPTH)`);
   }
-  const cost = getComplexity({
-    schema,
-    query: document,
-    variables: variables ?? {},
-    ...(operationName ? { operationName } : {}),
-    estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      ...(operationName ? { operationName } : {}),
+      estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (err) {
+    // The library refuses documents over its own node limit (and bad variables, checked before this).
+    if (err instanceof GraphQLError) throw refuse(`${err.message} (GRAPHQL_MAX_COST)`);
+    throw err;
+  }
   if (cost > limits.maxCost)
     throw refuse(`query cost ${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`);
 }

@@ -1,21 +1,15 @@
 /**
- * Every error leaves through here, over HTTP and WebSocket alike. Expected errors keep their code and
- * details; anything else becomes "Unexpected error." with INTERNAL_SERVER_ERROR, and is logged (with the
- * request id) by the caller: no SQL, stack or parameter reaches a client.
+ * Every error leaves through here, over HTTP, WebSocket and SSE alike, so a client sees one shape whatever the
+ * transport. Expected errors keep their code and details (engine ids shown as the global ids the client sent);
+ * anything else becomes "Unexpected error." with INTERNAL_SERVER_ERROR, and is logged (with the request id) by
+ * the caller: no SQL, stack or parameter reaches a client.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { EngineError } from "../engine/errors.js";
+import { isUuid } from "../engine/sql.js";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
-
-/** Apollo's and graphql-js's own request errors: the client sent something unusable. */
-const REQUEST_ERROR_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
+import { NODE_TYPES, toGlobalId, type NodeType } from "./ids.js";
+import { variableOf } from "./request-guards.js";
 
 export interface Masked {
   formatted: GraphQLFormattedError;
@@ -23,23 +17,56 @@ export interface Masked {
   unexpected?: unknown;
 }
 
+export interface MaskOptions {
+  /**
+   * Drop graphql-js's "Did you mean …?" hints, which name schema fields (with introspection off).
+   * @default false
+   */
+  hideSuggestions?: boolean;
+}
+
+/** `(type, id)` detail pairs whose id the client knows as a global id. */
+const ID_DETAILS = [
+  ["type", "id"],
+  ["parentType", "parentId"],
+] as const;
+
 function originalOf(error: unknown): unknown {
   let e = error;
   while (e instanceof GraphQLError && e.originalError && e.originalError !== e) e = e.originalError;
   return e;
 }
 
-export function maskError(formatted: GraphQLFormattedError, error: unknown): Masked {
+/** An engine error's message and details with each `(type, uuid)` pair shown as the type's global id. */
+function withGlobalIds(error: EngineError): { message: string; details: Record<string, unknown> } {
+  let message = error.message;
+  const details = { ...error.details };
+  for (const [typeKey, idKey] of ID_DETAILS) {
+    const type = details[typeKey];
+    const id = details[idKey];
+    if (typeof type !== "string" || typeof id !== "string" || !isUuid(id)) continue;
+    if (!(NODE_TYPES as readonly string[]).includes(type)) continue;
+    const global = toGlobalId(type as NodeType, id);
+    details[idKey] = global;
+    message = message.split(id).join(global);
+  }
+  return { message, details };
+}
+
+const isCode = (code: unknown): code is ErrorCode =>
+  typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
+
+export function maskError(formatted: GraphQLFormattedError, error: unknown, options: MaskOptions = {}): Masked {
   const base = {
     message: formatted.message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
   };
   const original = originalOf(error);
-  if (original instanceof EngineError)
-    return {
-      formatted: { ...base, message: original.message, extensions: { code: original.code, ...original.details } },
-    };
+  if (original instanceof EngineError) {
+    const { message, details } = withGlobalIds(original);
+    return { formatted: { ...base, message, extensions: { code: original.code, ...details } } };
+  }
   const code = (original instanceof GraphQLError ? original.extensions?.code : undefined) ?? formatted.extensions?.code;
   if (
     code === "BAD_USER_INPUT" &&
@@ -60,25 +87,29 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Mas
       },
     };
   }
-  if (code === "UNAUTHORIZED") return { formatted: { ...base, extensions: { code: "FORBIDDEN" } } };
-  if (
-    typeof code === "string" &&
-    (ERROR_CODES as readonly string[]).includes(code) &&
-    code !== "INTERNAL_SERVER_ERROR"
-  ) {
+  // type-graphql's own authorization failure, should one get past the typed authChecker.
+  if (code === "UNAUTHORIZED")
+    return { formatted: { ...base, message: "this token's role may not do this", extensions: { code: "FORBIDDEN" } } };
+  if (isCode(code) && code !== "INTERNAL_SERVER_ERROR") {
     const {
       stacktrace: _s,
       exception: _e,
       http: _h,
       ...rest
     } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return { formatted: { ...base, extensions: { ...rest, code: code as ErrorCode } } };
+    const message = options.hideSuggestions ? withoutSuggestions(base.message) : base.message;
+    const variable = code === "BAD_USER_INPUT" && !("field" in rest) ? variableOf(message) : undefined;
+    return { formatted: { ...base, message, extensions: { ...rest, ...variable, code } } };
   }
-  if (typeof code === "string" && REQUEST_ERROR_CODES.has(code))
-    return { formatted: { ...base, extensions: { code: "BAD_USER_INPUT", reason: code } } };
   // graphql-js coercion errors (bad variables/arguments) carry no original error and no code.
   if (!code && original instanceof GraphQLError && !original.originalError && !formatted.path)
-    return { formatted: { ...base, extensions: { code: "BAD_USER_INPUT" } } };
+    return {
+      formatted: {
+        ...base,
+        message: options.hideSuggestions ? withoutSuggestions(base.message) : base.message,
+        extensions: { code: "BAD_USER_INPUT", ...variableOf(base.message) },
+      },
+    };
   return {
     formatted: {
       message: "Unexpected error.",
@@ -87,6 +118,11 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Mas
     },
     unexpected: original,
   };
+}
+
+/** graphql-js ends a message with its hint: `Did you mean "x"?`, `Did you mean the enum value "X"?`. */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ Did you mean [^?]*\?$/, "");
 }
 
 function flatten(

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, type AuthChecker } from "type-graphql";
 import { roleAtLeast, type Role } from "../auth/roles.js";
 import type { Context } from "./context.js";
+import { ForbiddenError } from "./errors.js";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { AuditResolver } from "./resolvers/audit.resolver.js";
 import { BulkResolver } from "./resolvers/bulk.resolver.js";
@@ -19,9 +20,19 @@ import { UserResolver } from "./resolvers/user.resolver.js";
 import { WriteResolver } from "./resolvers/write.resolver.js";
 import { Comment, Project, Task, TaskAssignment, User } from "./types/entities.types.js";
 
-/** `@Authorized("EDITOR")` means "EDITOR or above". */
-const authChecker: AuthChecker<Context, Role> = ({ context }, roles) =>
-  roles.every((min) => roleAtLeast(context.viewer.role, min));
+/**
+ * `@Authorized("EDITOR")` means "EDITOR or above". A refusal is a typed FORBIDDEN naming the field and the role it
+ * needs (type-graphql's own would be an untyped "Access denied!").
+ */
+const authChecker: AuthChecker<Context, Role> = ({ context, info }, roles) => {
+  const needed = roles.find((min) => !roleAtLeast(context.viewer.role, min));
+  if (needed)
+    throw new ForbiddenError(
+      `${info.parentType.name}.${info.fieldName} needs the ${needed} role or above; this token has ${context.viewer.role}`,
+      { requiredRole: needed },
+    );
+  return true;
+};
 
 export const RESOLVERS = [
   QueryResolver,

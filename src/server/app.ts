@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -12,10 +12,8 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { GraphQLError, parse, type ExecutionResult, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
+import { GraphQLError, type ExecutionResult, type GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
-import { WebSocketServer } from "ws";
 import type { DatabaseHandle } from "../db/database.js";
 import { withReadScope } from "../db/read-scope.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
@@ -23,15 +21,23 @@ import { Maintenance } from "../engine/maintenance.js";
 import { PERSONAL_DATA } from "../domain/personal-data.js";
 import type { BulkServices, Context, Viewer } from "../graphql/context.js";
 import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
-import { checkLimits, type Limits } from "../graphql/limits.js";
+import type { Limits } from "../graphql/limits.js";
 import { Loaders } from "../graphql/loaders.js";
 import { maskError } from "../graphql/mask-error.js";
 import { createSchema } from "../graphql/schema.js";
+import { errorLogging, refusalStatus, requestChecks } from "./apollo-plugins.js";
 import { authenticate } from "./authenticate.js";
+import { bodyErrorHandler } from "./body-errors.js";
+import { cors } from "./cors.js";
+import { sendErrors } from "./error-response.js";
 import { mountIde, type IdeOptions } from "./ide.js";
 import { OrganizationDirectory } from "./organizations.js";
 import { readinessHandler } from "./readiness.js";
-import { executeInReadScope, onlyQueries, readScopeMiddleware } from "./read-routing.js";
+import { onlyQueries, readScopeMiddleware } from "./read-routing.js";
+import { sseHandler, SSE_PATH_SUFFIX } from "./sse.js";
+import { trustedDocumentsMiddleware, type TrustedDocuments } from "./trusted-documents.js";
+import { MAX_TOKENS } from "./stream-operation.js";
+import { serveWebSocket } from "./websocket.js";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -52,6 +58,12 @@ export interface AppOptions {
   ide?: IdeOptions | undefined;
   /** How long `close()` waits for requests and sockets. @default 10000 */
   shutdownTimeoutMs?: number;
+  /** Origins allowed to call from a browser (CORS); `*` for any. @default [] (same origin only) */
+  corsOrigins?: readonly string[] | undefined;
+  /** Schema introspection on every transport (and tokenless over HTTP); off hides "Did you mean" hints. @default true */
+  introspection?: boolean;
+  /** Run only these operations (TRUSTED_DOCUMENTS). @default undefined (any operation) */
+  trustedDocuments?: TrustedDocuments | undefined;
 }
 
 export interface App {
@@ -85,32 +97,14 @@ function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Conte
   };
 }
 
-/** Logs unexpected errors with the request id; masking itself happens in formatError. */
-function errorLogging(log: Logger): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const { unexpected } = maskError({ message: error.message }, error);
-            if (unexpected) (contextValue?.log ?? log).error({ err: unexpected }, "unexpected error");
-          }
-        },
-      };
-    },
+/** A tokenless request's context: enough to introspect; anything that needs the caller throws UNAUTHENTICATED. */
+function anonymousContext(opts: AppOptions, requestId: string): Context {
+  const refuse = () => {
+    throw new UnauthenticatedError("missing Authorization: Bearer <token>");
   };
-}
-
-function limitsPlugin(limits: Limits): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, request, schema }) {
-          checkLimits(schema, document, request.variables, request.operationName, limits);
-        },
-      };
-    },
-  };
+  const ctx = { requestId, engine: opts.engine, log: opts.log.child({ requestId }), bulk: opts.bulk, anonymous: true };
+  for (const key of ["viewer", "op", "loaders", "maintenance"]) Object.defineProperty(ctx, key, { get: refuse });
+  return ctx as unknown as Context;
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
@@ -132,85 +126,72 @@ export async function createApp(opts: AppOptions): Promise<App> {
     res.setHeader("x-request-id", id);
     next();
   });
+  app.use(cors(opts.corsOrigins ?? []));
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   app.get("/readyz", readinessHandler(opts.handle));
   mountIde(app, GRAPHQL_PATH, opts.ide);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
-    {
-      schema,
-      execute: executeInReadScope,
-      onConnect: async (ctx) => {
-        try {
-          const params = ctx.connectionParams ?? {};
-          ctx.extra.viewer = await authenticate(params.authorization ?? params.Authorization, opts.secret, orgs);
-          return true;
-        } catch (err) {
-          const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
-          ctx.extra.socket.close(4401, `UNAUTHENTICATED: ${reason}`.slice(0, 120));
-          return false;
-        }
-      },
-      context: (ctx) => makeContext(opts, ctx.extra.viewer!, randomUUID()),
-      onSubscribe: (_ctx, _id, payload) => {
-        // Limits are checked before execution, as over HTTP.
-        try {
-          checkLimits(schema, parse(payload.query), payload.variables ?? undefined, payload.operationName, opts.limits);
-        } catch (err) {
-          const error = err instanceof GraphQLError ? err : new ApiError("BAD_USER_INPUT", "invalid query");
-          return [maskError(error.toJSON(), error).formatted as GraphQLError];
-        }
-        return undefined;
-      },
-      onNext: (_ctx, _id, _payload, args, result) =>
-        maskResult(result as ExecutionResult, opts.log, args.contextValue as Context),
-    },
-    wsServer,
-  );
+  const introspection = opts.introspection ?? true;
+  const hideSuggestions = !introspection;
+  const login = (authorization: unknown) => authenticate(authorization, opts.secret, orgs);
+  const pipeline = { schema, limits: opts.limits, introspection, trusted: opts.trustedDocuments, log: opts.log };
+  const ws = serveWebSocket(httpServer, GRAPHQL_PATH, {
+    ...pipeline,
+    authenticate: login,
+    context: (viewer) => makeContext(opts, viewer, randomUUID()),
+  });
 
   const apollo = new ApolloServer<Context>({
     schema,
     csrfPrevention: true,
+    introspection,
+    hideSchemaDetailsFromClientErrors: hideSuggestions,
+    parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: maxBatch > 1,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => maskError(formatted, error).formatted,
+    // Trusted documents replace automatic persisted queries; otherwise Apollo's APQ cache serves hashes.
+    ...(opts.trustedDocuments ? { persistedQueries: false as const } : {}),
+    formatError: (formatted, error) => maskError(formatted, error, { hideSuggestions }).formatted,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownTimeoutMs ?? 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
       // No HTTP caching of authenticated, per-tenant answers; and it saves a hook per field.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(opts.limits),
+      requestChecks(opts.limits),
+      refusalStatus(),
       errorLogging(opts.log),
     ],
   });
   await apollo.start();
 
+  const json = express.json({ limit: "1mb" });
+  app.use(
+    GRAPHQL_PATH + SSE_PATH_SUFFIX,
+    json,
+    sseHandler({ ...pipeline, authenticate: login, context: (viewer, id) => makeContext(opts, viewer, id) }),
+  );
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: "1mb" }),
+    json,
     (req, res, next) => {
       if (Array.isArray(req.body) && req.body.length > maxBatch) {
-        res.status(400).json({
-          errors: [
-            {
-              message: `at most ${maxBatch} operation(s) per request (GRAPHQL_MAX_BATCH)`,
-              extensions: { code: "BAD_USER_INPUT" },
-            },
-          ],
-        });
+        const message = `at most ${maxBatch} operation(s) per request (GRAPHQL_MAX_BATCH)`;
+        sendErrors(req, res, 400, [{ message, extensions: { code: "BAD_USER_INPUT" } }]);
         return;
       }
       next();
     },
+    ...(opts.trustedDocuments ? [trustedDocumentsMiddleware(opts.trustedDocuments)] : []),
     readScopeMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const viewer = await authenticate(req.headers.authorization, opts.secret, orgs);
-        return makeContext(opts, viewer, res.locals.requestId as string);
+        const requestId = res.locals.requestId as string;
+        if (introspection && req.headers.authorization === undefined) return anonymousContext(opts, requestId);
+        return makeContext(opts, await login(req.headers.authorization), requestId);
       },
     }),
   );
+  app.use(bodyErrorHandler(opts.log));
 
   let closing: Promise<void> | undefined;
   return {
@@ -246,10 +227,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const grace = opts.shutdownTimeoutMs ?? 10_000;
         // Tell WebSocket clients first (1001 Going Away), then drain HTTP within the grace period. Every step is
         // bounded: a peer that never answers a close must not hold the process.
-        await within(Promise.resolve(wsCleanup.dispose()), 1000);
+        await within(Promise.resolve(ws.dispose()), 1000);
         await within(apollo.stop(), grace + 1000);
-        for (const client of wsServer.clients) client.terminate();
-        await within(new Promise<void>((r) => wsServer.close(() => r())), 1000);
+        for (const client of ws.wsServer.clients) client.terminate();
+        await within(new Promise<void>((r) => ws.wsServer.close(() => r())), 1000);
         httpServer.closeAllConnections();
         if (httpServer.listening) await within(new Promise<void>((r) => httpServer.close(() => r())), 1000);
       })();
@@ -269,14 +250,4 @@ function within(promise: Promise<unknown>, ms: number): Promise<void> {
     ),
     timeout,
   ]).finally(() => clearTimeout(timer));
-}
-
-function maskResult(result: ExecutionResult, log: Logger, ctx: Context | undefined): ExecutionResult {
-  if (!result.errors?.length) return result;
-  const errors = result.errors.map((e) => {
-    const { formatted, unexpected } = maskError(e.toJSON(), e);
-    if (unexpected) (ctx?.log ?? log).error({ err: unexpected }, "unexpected error");
-    return formatted;
-  });
-  return { ...result, errors } as unknown as ExecutionResult;
 }

@@ -2,13 +2,14 @@
  * The GraphQL IDE (ruru, a GraphiQL build) served entirely from this process: its scripts, styles, workers and
  * font come from the installed package under /ruru-static/, so it works with no internet access. A
  * Content-Security-Policy keeps it that way: the browser refuses anything from another origin.
- * Queries go over HTTP to the endpoint; subscriptions over graphql-ws at ws(s)://<the page's host><endpoint>,
+ * It opens on a tour of this API (ide-document.ts). Queries go over HTTP to the endpoint; subscriptions over graphql-ws at ws(s)://<the page's host><endpoint>,
  * with the headers of the IDE's headers editor as connection_init payload.
  */
 import { createHash } from "node:crypto";
 import type { Express, Request, Response } from "express";
 import { ruruHTML, type RuruConfig } from "ruru/server";
 import { serveStatic } from "ruru/static";
+import { IDE_DOCUMENT } from "./ide-document.js";
 
 export const IDE_STATIC_PATH = "/ruru-static/";
 
@@ -50,7 +51,10 @@ export function mountIde(app: Express, graphqlPath: string, options: IdeOptions 
     subscriptionEndpoint: graphqlPath,
     staticPath: IDE_STATIC_PATH,
     // (Cast: ruru's RuruClientConfig picks from GraphiQL's props, whose types ruru does not ship.)
-    clientConfig: (headers ? { initialHeaders: headers, defaultHeaders: headers } : {}) as RuruConfig["clientConfig"],
+    clientConfig: {
+      defaultQuery: IDE_DOCUMENT,
+      ...(headers ? { initialHeaders: headers, defaultHeaders: headers } : {}),
+    } as RuruConfig["clientConfig"],
     htmlParts: headers ? { headerScripts: (original) => original + INTROSPECT_WITH_INITIAL_HEADERS } : {},
   });
   // The page's inline scripts are allowed by hash; everything else must come from this origin.

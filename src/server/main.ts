@@ -8,7 +8,7 @@ import { config as loadDotenv } from "dotenv";
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { signToken } from "../auth/token.js";
-import { ConfigError, loadConfig } from "../config/load-config.js";
+import { ConfigError, introspectionEnabled, loadConfig } from "../config/load-config.js";
 import type { Config } from "../config/settings.js";
 import { connect, DatabaseUnavailableError } from "../db/connect.js";
 import { migrate } from "../db/migrate.js";
@@ -16,6 +16,7 @@ import { seedDemo } from "../seed/demo.js";
 import { createApp } from "./app.js";
 import { maintenanceOptions } from "./maintenance-options.js";
 import { createServices } from "./services.js";
+import { TrustedDocuments } from "./trusted-documents.js";
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -53,6 +54,14 @@ async function main() {
       `Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
       1,
     );
+  }
+
+  let trustedDocuments: TrustedDocuments | undefined;
+  try {
+    trustedDocuments = config.TRUSTED_DOCUMENTS ? TrustedDocuments.load(config.TRUSTED_DOCUMENTS) : undefined;
+  } catch (err) {
+    await handle.close();
+    fail(`Cannot start: ${(err as Error).message}`, 2);
   }
 
   const services = createServices(handle, {
@@ -94,6 +103,9 @@ async function main() {
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
     maxBatch: config.GRAPHQL_MAX_BATCH,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    corsOrigins: config.CORS_ORIGINS,
+    introspection: introspectionEnabled(config),
+    trustedDocuments,
   });
   let url: string;
   try {

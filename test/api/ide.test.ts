@@ -12,7 +12,9 @@ import { runInNewContext } from "node:vm";
 import express from "express";
 import { chromium, type Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parse, validate, type OperationDefinitionNode } from "graphql";
 import { IDE_STATIC_PATH, mountIde } from "../../src/server/ide.js";
+import { IDE_DOCUMENT } from "../../src/server/ide-document.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 
 let api: TestApi;
@@ -44,6 +46,18 @@ describe("routes", () => {
       expect(csp).toMatch(/(^|; )default-src 'self'(;|$)/);
       expect(csp).not.toMatch(/https?:|\/\/|\*/);
     }
+  });
+
+  test("the IDE opens on a tour of this API that validates against the schema", async () => {
+    const html = await (await getHtml("/graphql")).text();
+    const document = ruruConfig(html).defaultQuery as string;
+    expect(document).toBe(IDE_DOCUMENT);
+    expect(validate(api.app.schema, parse(document))).toEqual([]);
+    const operations = parse(document).definitions.map((d) => (d as OperationDefinitionNode).operation);
+    expect(operations).toEqual(["query", "mutation", "mutation", "mutation", "subscription"]);
+    expect(document).toMatch(/includeDeleted: true/);
+    expect(document).toMatch(/softDelete\(/);
+    expect(document).toMatch(/bulkOperationProgress\(/);
   });
 
   test("POST /graphql is still the API; GET /graphql without text/html is not the IDE", async () => {

@@ -3,7 +3,7 @@
  * on port 0. `exec` runs in-process through Apollo (authenticated exactly as over HTTP); `http` and the
  * WebSocket helpers go over the wire.
  */
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { ExecutionResult } from "graphql";
 import { signToken } from "../../src/auth/token.js";
 import type { Role } from "../../src/auth/roles.js";
@@ -12,6 +12,7 @@ import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js
 import type { MaintenanceOptions } from "../../src/engine/maintenance.js";
 import { createServices, type Services } from "../../src/server/services.js";
 import { createApp, type App } from "../../src/server/app.js";
+import type { TrustedDocuments } from "../../src/server/trusted-documents.js";
 import { connect } from "../../src/db/connect.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 
@@ -53,6 +54,12 @@ export interface TestApiOptions {
   join?: TestApi;
   /** With `join`: this instance reads from these streaming replicas (see test/server/replicas.test.ts). */
   replicas?: { urls: string[]; maxLagMs: number; checkIntervalMs: number };
+  /** The server's logger. @default silent */
+  log?: Logger;
+  corsOrigins?: string[];
+  /** @default true */
+  introspection?: boolean;
+  trustedDocuments?: TrustedDocuments;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -72,7 +79,10 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     bulk: services.bulk,
     maintenance: services.maintenance,
     secret: TEST_SECRET,
-    log: pino({ level: "silent" }),
+    log: options.log ?? pino({ level: "silent" }),
+    corsOrigins: options.corsOrigins,
+    ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
+    trustedDocuments: options.trustedDocuments,
     limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },
     maxBatch: options.maxBatch ?? 1,
     shutdownTimeoutMs: 2000,

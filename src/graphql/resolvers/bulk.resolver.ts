@@ -24,6 +24,7 @@ import {
 import type { TargetId } from "../../engine/bulk/index.js";
 import { NotFoundError } from "../../engine/errors.js";
 import { isUuid } from "../../engine/sql.js";
+import { isTimestamp } from "../../engine/read.js";
 import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
 import { BadUserInputError, ForbiddenError } from "../errors.js";
@@ -199,7 +200,7 @@ export class BulkResolver {
     if (after) {
       try {
         const [at, id] = JSON.parse(Buffer.from(after, "base64url").toString()) as [string, string];
-        if (!isUuid(id) || Number.isNaN(Date.parse(at))) throw new Error();
+        if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || !isTimestamp(at)) throw new Error();
         cursor = { at, id };
       } catch {
         throw new BadUserInputError("after", "after must be a cursor returned by bulkOperations");

@@ -1,0 +1,66 @@
+/**
+ * Subscriptions (and queries and mutations) over HTTP with Server-Sent Events, for networks and proxies that block
+ * WebSockets: the graphql-sse protocol on `/graphql/stream`, both its "distinct connections" mode (POST with
+ * `Accept: text/event-stream`) and its "single connection" mode (PUT to reserve a stream, GET to listen, POST
+ * operations with `x-graphql-event-stream-token`). Every request carries `Authorization: Bearer <token>`; each
+ * operation goes through the same pipeline as over WebSocket (limits, introspection, trusted documents, masking).
+ */
+import { randomUUID } from "node:crypto";
+import type { Request, RequestHandler } from "express";
+import type { ExecutionResult } from "graphql";
+import { createHandler } from "graphql-sse/lib/use/express";
+import type { Context, Viewer } from "../graphql/context.js";
+import { UnauthenticatedError } from "../graphql/errors.js";
+import { executeInReadScope } from "./read-routing.js";
+import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
+
+export const SSE_PATH_SUFFIX = "/stream";
+
+export interface SseOptions extends StreamPipelineOptions {
+  authenticate(authorization: unknown): Promise<Viewer>;
+  context(viewer: Viewer, requestId: string): Context;
+}
+
+const json = { "content-type": "application/json; charset=utf-8" };
+
+export function sseHandler(options: SseOptions): RequestHandler {
+  const viewers = new WeakMap<Request, Viewer>();
+  const contextOf = (req: { raw: Request; context: { res: { locals: Record<string, unknown> } } }) =>
+    options.context(viewers.get(req.raw)!, String(req.context.res.locals.requestId ?? randomUUID()));
+  const handler = createHandler<Context>({
+    schema: options.schema,
+    authenticate: async (req) => {
+      try {
+        viewers.set(req.raw, await options.authenticate(req.headers.get("authorization")));
+      } catch (err) {
+        if (!(err instanceof UnauthenticatedError)) throw err;
+        const body = JSON.stringify({ errors: [{ message: err.message, extensions: { code: "UNAUTHENTICATED" } }] });
+        return [body, { status: 401, statusText: "Unauthorized", headers: json }];
+      }
+      // graphql-sse's own default: the stream token the client named, or a new one for a reservation.
+      return (
+        req.headers.get("x-graphql-event-stream-token") ||
+        new URL(req.url, "http://localhost").searchParams.get("token") ||
+        randomUUID()
+      );
+    },
+    context: (req) => contextOf(req),
+    // Refusals are results, sent in the stream like any other (graphql-sse does so for validation errors).
+    onSubscribe: (req, params) => {
+      const prepared = prepareOperation(params, options);
+      // (graphql-sse recognises a result by its `data` key; undefined is left out of the JSON.)
+      return Array.isArray(prepared)
+        ? { data: undefined, errors: prepared }
+        : { ...prepared, contextValue: contextOf(req) };
+    },
+    // prepareOperation has validated already.
+    validate: () => [],
+    // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
+    execute: executeInReadScope as never,
+    subscribe: subscribeSafely as never,
+    onNext: (ctx, _req, result) => maskResult(result as ExecutionResult, options, ctx),
+  });
+  return (req, res, next) => {
+    handler(req, res).catch(next);
+  };
+}

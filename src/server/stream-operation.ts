@@ -1,0 +1,158 @@
+/**
+ * The request pipeline of the streaming transports (graphql-ws over WebSocket, graphql-sse over Server-Sent
+ * Events), the same steps Apollo runs over HTTP: trusted documents, parse, validate (without introspection when
+ * it is off), client-mistake guards, cost limits; then execution whose errors, even those thrown mid-stream,
+ * leave as the masked results every transport shares.
+ */
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  subscribe,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from "graphql";
+import type { Logger } from "pino";
+import type { Context } from "../graphql/context.js";
+import { ApiError } from "../graphql/errors.js";
+import { checkLimits, type Limits } from "../graphql/limits.js";
+import { maskError } from "../graphql/mask-error.js";
+import { checkRequest } from "../graphql/request-guards.js";
+import type { TrustedDocuments } from "./trusted-documents.js";
+
+/** Longest document parsed, in tokens (Apollo's parser over HTTP has the same limit). */
+export const MAX_TOKENS = 50_000;
+
+export interface StreamPipelineOptions {
+  schema: GraphQLSchema;
+  limits: Limits;
+  /** Whether `__schema`/`__type` may be queried; off also hides "Did you mean" hints. */
+  introspection: boolean;
+  /** With trusted documents, only the manifest's operations run. */
+  trusted?: TrustedDocuments | undefined;
+  log: Logger;
+}
+
+/** What a streaming client sends for one operation (graphql-ws `subscribe` payload, graphql-sse body). */
+export interface StreamRequest {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+  documentId?: unknown;
+}
+
+export type PreparedOperation = Pick<ExecutionArgs, "schema" | "document" | "operationName" | "variableValues">;
+
+/** The operation ready to run, or the errors (already masked) that refuse it. */
+export function prepareOperation(
+  request: StreamRequest,
+  options: StreamPipelineOptions,
+): PreparedOperation | GraphQLError[] {
+  const refuse = (errors: readonly GraphQLError[]) => errors.map((e) => clientError(e, options));
+  let source: unknown;
+  try {
+    source = options.trusted ? options.trusted.resolve(request) : request.query;
+  } catch (err) {
+    if (err instanceof GraphQLError) return refuse([err]);
+    throw err;
+  }
+  if (typeof source !== "string" || source === "")
+    return refuse([new ApiError("BAD_REQUEST", "query must be a non-empty string")]);
+  const variables = request.variables ?? undefined;
+  if (variables !== undefined && (typeof variables !== "object" || variables === null || Array.isArray(variables)))
+    return refuse([new ApiError("BAD_REQUEST", "variables must be an object")]);
+  const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
+
+  let document: DocumentNode;
+  try {
+    document = parse(source, { maxTokens: MAX_TOKENS });
+  } catch (err) {
+    if (err instanceof GraphQLError) return refuse([withCode(err, "GRAPHQL_PARSE_FAILED")]);
+    throw err;
+  }
+  const rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const invalid = validate(options.schema, document, rules);
+  if (invalid.length) return refuse(invalid.map((e) => withCode(e, "GRAPHQL_VALIDATION_FAILED")));
+  const operation = getOperationAST(document, operationName);
+  if (!operation)
+    return refuse([
+      new ApiError(
+        "OPERATION_RESOLUTION_FAILURE",
+        operationName
+          ? `unknown operation named "${operationName}"`
+          : "operationName is required with several operations",
+      ),
+    ]);
+  try {
+    const vars = variables as Record<string, unknown> | undefined;
+    checkRequest(options.schema, document, operation, vars, { streaming: true });
+    checkLimits(options.schema, document, vars, operationName, options.limits);
+  } catch (err) {
+    if (err instanceof GraphQLError) return refuse([err]);
+    throw err;
+  }
+  return {
+    schema: options.schema,
+    document,
+    ...(operationName ? { operationName } : {}),
+    ...(variables ? { variableValues: variables as Record<string, unknown> } : {}),
+  };
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: { code },
+  });
+}
+
+/** The masked form of `error`, as a GraphQLError (graphql-ws and graphql-sse send GraphQLErrors). */
+function clientError(error: GraphQLError, options: StreamPipelineOptions): GraphQLError {
+  const { formatted, unexpected } = maskError(error.toJSON(), error, { hideSuggestions: !options.introspection });
+  if (unexpected) options.log.error({ err: unexpected }, "unexpected error");
+  return new GraphQLError(formatted.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: formatted.extensions ?? {},
+  });
+}
+
+/** A result with every error masked (and the unexpected ones logged with the operation's request id). */
+export function maskResult(result: ExecutionResult, options: StreamPipelineOptions, ctx?: Context): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const errors = result.errors.map((e) => {
+    const { formatted, unexpected } = maskError(e.toJSON(), e, { hideSuggestions: !options.introspection });
+    if (unexpected) (ctx?.log ?? options.log).error({ err: unexpected }, "unexpected error");
+    return formatted;
+  });
+  return { ...result, errors } as unknown as ExecutionResult;
+}
+
+/**
+ * graphql-js `subscribe`, except that an error thrown by the event stream (e.g. NOT_FOUND on its first read)
+ * becomes a last result carrying that error, so it is masked and keeps its code like any other.
+ */
+export async function subscribeSafely(
+  args: ExecutionArgs,
+): Promise<AsyncGenerator<ExecutionResult, void, void> | ExecutionResult> {
+  const result = await subscribe(args);
+  if (!(Symbol.asyncIterator in result)) return result;
+  return (async function* () {
+    try {
+      yield* result;
+    } catch (err) {
+      const original = err instanceof Error ? err : new Error(String(err));
+      yield { errors: [new GraphQLError(original.message, { originalError: original })] };
+    }
+  })();
+}
