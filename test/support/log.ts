@@ -14,4 +14,4 @@ export function recordingLogger(): { log: Logger; records: { level: number; msg?
 }
 
 /** Records at level error (50) or above. */
-export const errorsIn = (records: { level: number }[]) => records.filter((r) => r.level >= 50);
+export const errorsIn = <R extends { level: number }>(records: R[]): R[] => records.filter((r) => r.level >= 50);
