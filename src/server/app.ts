@@ -1,6 +1,8 @@
 /**
  * The HTTP and WebSocket server: express 5 + Apollo Server 5 on /graphql, graphql-ws on the same path,
- * the offline IDE, and /healthz + /readyz. Built from its dependencies so tests start it on port 0.
+ * graphql-sse on /graphql/stream, the offline IDE, and /healthz + /readyz. This module only wires: each concern
+ * (CORS, body errors, request checks, streaming transports, trusted documents) lives in its own module. Built
+ * from its dependencies so tests start it on port 0.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";

@@ -2,7 +2,8 @@
  * Subscriptions (and queries and mutations) over HTTP with Server-Sent Events, for networks and proxies that block
  * WebSockets: the graphql-sse protocol on `/graphql/stream`, both its "distinct connections" mode (POST with
  * `Accept: text/event-stream`) and its "single connection" mode (PUT to reserve a stream, GET to listen, POST
- * operations with `x-graphql-event-stream-token`). Every request carries `Authorization: Bearer <token>`; each
+ * operations with `x-graphql-event-stream-token`). Every request carries `Authorization: Bearer <token>` (so a
+ * browser preflights every cross-origin one: no CSRF through a simple request); each
  * operation goes through the same pipeline as over WebSocket (limits, introspection, trusted documents, masking).
  */
 import { randomUUID } from "node:crypto";
