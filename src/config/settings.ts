@@ -223,6 +223,12 @@ export const SETTINGS = {
     group: "Clients",
     doc: "Path of a trusted-documents manifest (`npm run codegen` writes `examples/gql/persisted-documents.json`): only its operations run, named by hash; any other gets `PERSISTED_QUERY_NOT_FOUND`.",
   }),
+  READ_COMPILER: setting({
+    schema: z.enum(["on", "off"], { message: "expected on or off" }).transform((v) => v === "on"),
+    default: "on",
+    group: "Server",
+    doc: "`on`: a query whose every root field compiles is answered by one SQL statement per root field, its JSON built by PostgreSQL; anything else runs through the resolvers. `off`: every operation runs through the resolvers and their DataLoaders (same answers, more statements).",
+  }),
   AUTH_SECRET: setting({
     schema: z.string().min(32, { message: "expected at least 32 characters" }).optional(),
     secret: true,

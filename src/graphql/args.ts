@@ -1,3 +1,5 @@
+// Decorated, and imported by the read compiler before the schema module: the metadata polyfill comes first.
+import "reflect-metadata";
 import { ArgsType, Field, Int } from "type-graphql";
 import { decodeCursor, type PageArgs } from "../engine/read.js";
 import { BadUserInputError } from "./errors.js";

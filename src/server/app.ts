@@ -27,6 +27,7 @@ import type { Limits } from "../graphql/limits.js";
 import { Loaders } from "../graphql/loaders.js";
 import { maskError } from "../graphql/mask-error.js";
 import { createSchema } from "../graphql/schema.js";
+import { readModel } from "../graphql/compile/read-model.js";
 import { errorLogging, refusalStatus, requestChecks } from "./apollo-plugins.js";
 import { authenticate } from "./authenticate.js";
 import { bodyErrorHandler } from "./body-errors.js";
@@ -35,6 +36,7 @@ import { sendErrors } from "./error-response.js";
 import { mountIde, type IdeOptions } from "./ide.js";
 import { OrganizationDirectory } from "./organizations.js";
 import { readinessHandler } from "./readiness.js";
+import { readCompilerPlugin } from "./read-compiler-plugin.js";
 import { onlyQueries, readScopeMiddleware } from "./read-routing.js";
 import { sseHandler, SSE_PATH_SUFFIX } from "./sse.js";
 import { trustedDocumentsMiddleware, type TrustedDocuments } from "./trusted-documents.js";
@@ -60,6 +62,12 @@ export interface AppOptions {
   ide?: IdeOptions | undefined;
   /** How long `close()` waits for requests and sockets. @default 10000 */
   shutdownTimeoutMs?: number;
+  /**
+   * Answer query operations over HTTP with the read compiler (one SQL statement per root field, JSON built by
+   * PostgreSQL) when they compile; false runs every operation through the resolvers and their DataLoaders.
+   * @default true
+   */
+  readCompiler?: boolean;
   /** Origins allowed to call from a browser (CORS); `*` for any. @default [] (same origin only) */
   corsOrigins?: readonly string[] | undefined;
   /** Schema introspection on every transport (and tokenless over HTTP); off hides "Did you mean" hints. @default true */
@@ -161,6 +169,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ApolloServerPluginCacheControlDisabled(),
       requestChecks(opts.limits),
       refusalStatus(),
+      ...(opts.readCompiler === false ? [] : [readCompilerPlugin(readModel(opts.engine.registry))]),
       errorLogging(opts.log),
     ],
   });

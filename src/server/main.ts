@@ -102,6 +102,7 @@ async function main() {
     log,
     limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
     maxBatch: config.GRAPHQL_MAX_BATCH,
+    readCompiler: config.READ_COMPILER,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     corsOrigins: config.CORS_ORIGINS,
     introspection: introspectionEnabled(config),

@@ -119,6 +119,23 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   };
 }
 
+/**
+ * A second server on `api`'s database and services with the read compiler off: every operation runs through the
+ * resolvers and their DataLoaders (READ_COMPILER=off). Not listening; use `execute`.
+ */
+export async function startResolversApp(api: TestApi, limits = { maxDepth: 12, maxCost: 200_000 }): Promise<App> {
+  return createApp({
+    handle: api.db,
+    engine: api.engine,
+    bulk: api.services.bulk,
+    maintenance: api.services.maintenance,
+    secret: TEST_SECRET,
+    log: pino({ level: "silent" }),
+    limits,
+    readCompiler: false,
+  });
+}
+
 /** Another connection pool on an existing test database; closing it leaves the database alone. */
 async function joinDatabase(other: TestDatabase, replicas?: TestApiOptions["replicas"]): Promise<TestDatabase> {
   if (!other.url) throw new Error("join needs PostgreSQL: PGlite is one in-process database");

@@ -1,0 +1,330 @@
+/**
+ * The read compiler: the selection of one root read field becomes ONE SQL statement whose single value is the
+ * field's JSON answer, built by PostgreSQL (json_build_object / json_agg), one correlated subquery per relation.
+ *
+ * Invariants kept here:
+ * - Same semantics as the resolvers: arguments are read and checked by the very functions the resolvers call
+ *   (`requestedVisibility`, `pageArgs`, `fromGlobalId`), rows are admitted by `visibleRows` (the one visibility
+ *   rule, tenant included) at every level, pages are keyset pages ordered by (created_at, id) of `first + 1` rows,
+ *   many-to-many pages read their pivot rows with the field's visibility, and `totalCount`, cursors and page info
+ *   are computed only when selected.
+ * - Never an error of its own: anything the compiler does not know (a field, a type, introspection) or that would
+ *   make the resolvers raise an error (FORBIDDEN, a bad id, cursor or `first`) makes `compileRead` return null,
+ *   and the operation runs through the resolvers, which answer exactly as they always did.
+ */
+import {
+  getArgumentValues,
+  getNamedType,
+  isLeafType,
+  isObjectType,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import { collectFields, collectSubfields } from "graphql/execution/collectFields.js";
+import { sql, type SQL } from "drizzle-orm";
+import { alias, type PgColumn } from "drizzle-orm/pg-core";
+import type { Cursor } from "../../engine/read.js";
+import type { SoftDeletableTable } from "../../engine/registry.js";
+import { visibleRows } from "../../engine/visibility.js";
+import { pageArgs } from "../args.js";
+import type { Context } from "../context.js";
+import { fromGlobalId, type NodeType } from "../ids.js";
+import { requestedVisibility } from "../visibility.js";
+import { cursorSql, dateTimeSql, globalIdSql, nameLiteral } from "./json-sql.js";
+import type { ReadModel, ReadRelation, ReadType } from "./read-model.js";
+
+/** A compiled root field: its response key and the statement whose one row's `j` column is its value. */
+export interface CompiledField {
+  key: string;
+  statement: SQL | undefined;
+  /** The value when no statement is needed (`__typename`). */
+  constant?: unknown;
+}
+
+/** Thrown inside the compiler to give up on an operation; never escapes `compileRead`. */
+class NotCompilable extends Error {}
+const giveUp = (why: string): never => {
+  throw new NotCompilable(why);
+};
+
+/** json_build_object takes at most 100 arguments: 50 keys. */
+const MAX_KEYS = 50;
+
+const LIST_FIELDS: Record<string, NodeType> = { users: "User", projects: "Project", tasks: "Task" };
+const SINGLE_FIELDS: Record<string, NodeType> = { user: "User", project: "Project", task: "Task", comment: "Comment" };
+
+type Table = SoftDeletableTable & Record<string, PgColumn>;
+
+class Compiler {
+  private aliases = 0;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly model: ReadModel,
+    private readonly fragments: Record<string, FragmentDefinitionNode>,
+    private readonly variables: Record<string, unknown>,
+    private readonly ctx: Context,
+  ) {}
+
+  private args(def: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> {
+    return getArgumentValues(def, node, this.variables);
+  }
+
+  private readType(name: string): ReadType {
+    return this.model.type(name) ?? giveUp(`type ${name} is not in the read model`);
+  }
+
+  private readonly names = new Map<Table, { alias: string; table: string }>();
+
+  /** A fresh alias of `type`'s table: nested levels may read the same table (comments → replies). */
+  private nextAlias(type: ReadType): Table {
+    const name = `r${++this.aliases}`;
+    const table = alias(type.entity.table, name) as unknown as Table;
+    this.names.set(table, { alias: name, table: type.entity.tableName });
+    return table;
+  }
+
+  private nameOf(row: Table): SQL {
+    return sql`${sql.identifier(this.names.get(row)?.alias ?? giveUp("unaliased table"))}`;
+  }
+
+  /** `"table" AS "alias"`, for FROM lists. */
+  private from(row: Table): SQL {
+    const names = this.names.get(row) ?? giveUp("unaliased table");
+    return sql`${sql.identifier(names.table)} AS ${sql.identifier(names.alias)}`;
+  }
+
+  /** The page row number `__n` of the derived table `row`. */
+  private n(row: Table): SQL {
+    return sql`${this.nameOf(row)}.${sql.identifier("__n")}`;
+  }
+
+  private subfields(type: GraphQLObjectType, nodes: readonly FieldNode[]) {
+    const fields = collectSubfields(this.schema, this.fragments, this.variables, type, nodes);
+    if (fields.size > MAX_KEYS) giveUp("too many keys for json_build_object");
+    return fields;
+  }
+
+  private static build(parts: [string, SQL][]): SQL {
+    return sql`json_build_object(${sql.join(
+      parts.map(([key, value]) => sql`${nameLiteral(key)}, ${value}`),
+      sql`, `,
+    )})`;
+  }
+
+  /** The JSON object of the row `row` (an alias of `type`'s table) for the selection `nodes`. */
+  private object(type: ReadType, row: Table, nodes: readonly FieldNode[]): SQL {
+    const gqlType = this.schema.getType(type.name);
+    if (!isObjectType(gqlType)) return giveUp(`${type.name} is not an object type`);
+    const parts: [string, SQL][] = [];
+    for (const [key, fieldNodes] of this.subfields(gqlType, nodes)) {
+      const node = fieldNodes[0]!;
+      const name = node.name.value;
+      if (name === "__typename") {
+        parts.push([key, sql`${nameLiteral(type.name)}::text`]);
+        continue;
+      }
+      const def = gqlType.getFields()[name] ?? giveUp(`unknown field ${type.name}.${name}`);
+      const relation = type.relations[name];
+      if (relation) {
+        parts.push([key, this.relation(relation, row, def, node, fieldNodes)]);
+        continue;
+      }
+      const scalar = type.scalar(name);
+      if (!scalar || !isLeafType(getNamedType(def.type))) return giveUp(`${type.name}.${name} is not a known scalar`);
+      const column = row[name]!;
+      parts.push([
+        key,
+        scalar.kind === "globalId"
+          ? globalIdSql(type.name, column)
+          : scalar.kind === "dateTime"
+            ? dateTimeSql(column)
+            : sql`${column}`,
+      ]);
+    }
+    return Compiler.build(parts);
+  }
+
+  private relation(
+    relation: ReadRelation,
+    parent: Table,
+    def: GraphQLField<unknown, unknown>,
+    node: FieldNode,
+    nodes: readonly FieldNode[],
+  ): SQL {
+    const args = this.args(def, node) as { includeDeleted: boolean; first?: number; after?: string | null };
+    const visibility = requestedVisibility(this.ctx, args);
+    const target = this.readType(relation.target);
+    if (relation.kind === "one") {
+      const row = this.nextAlias(target);
+      const fk = parent[relation.column] ?? giveUp(`no column ${relation.column}`);
+      return sql`(SELECT ${this.object(target, row, nodes)} FROM ${this.from(row)}
+        WHERE ${visibleRows(row, this.ctx.op.organizationId, visibility, sql`${row.id} = ${fk}`)})`;
+    }
+    const page = pageArgs(args as { first: number; after?: string | null });
+    const connection = unwrapObject(def);
+    if (relation.kind === "many") {
+      const link = (row: Table) => sql`${row[relation.column]} = ${parent.id}`;
+      return this.connection(connection, target, page, nodes, (row, extra) => ({
+        from: this.from(row),
+        where: visibleRows(row, this.ctx.op.organizationId, visibility, link(row), extra),
+      }));
+    }
+    const pivotType = this.readType(relation.pivot);
+    return this.connection(connection, target, page, nodes, (row, extra) => {
+      const pivot = this.nextAlias(pivotType);
+      return {
+        from: sql`${this.from(pivot)} JOIN ${this.from(row)} ON ${row.id} = ${pivot[relation.targetColumn]}`,
+        where: sql`${visibleRows(pivot, this.ctx.op.organizationId, visibility, sql`${pivot[relation.parentColumn]} = ${parent.id}`)}
+          AND ${visibleRows(row, this.ctx.op.organizationId, visibility, extra)}`,
+      };
+    });
+  }
+
+  /**
+   * A connection's JSON: a keyset page of `first + 1` rows numbered by `__n` (the extra row only tells
+   * `hasNextPage`), aggregated into edges; `totalCount` is its own count over the same rows without the cursor.
+   * `source(row, extra)` gives the FROM and WHERE of the rows, `extra` being the cursor condition.
+   */
+  connection(
+    connection: GraphQLObjectType,
+    target: ReadType,
+    page: { first: number; after?: Cursor | undefined },
+    nodes: readonly FieldNode[],
+    source: (row: Table, extra: SQL | undefined) => { from: SQL; where: SQL },
+  ): SQL {
+    const row = this.nextAlias(target);
+    const first = sql.raw(String(page.first));
+    const within = sql`${this.n(row)} <= ${first}`;
+    const parts: [string, SQL][] = [];
+    let paged = false;
+    for (const [key, fieldNodes] of this.subfields(connection, nodes)) {
+      const name = fieldNodes[0]!.name.value;
+      const def = connection.getFields()[name];
+      if (name === "__typename") parts.push([key, sql`${nameLiteral(connection.name)}::text`]);
+      else if (name === "totalCount") {
+        const counted = this.nextAlias(target);
+        const { from, where } = source(counted, undefined);
+        parts.push([key, sql`(SELECT count(*)::int FROM ${from} WHERE ${where})`]);
+      } else if (name === "edges" && def) {
+        paged = true;
+        const edge = unwrapObject(def);
+        const edgeParts: [string, SQL][] = [];
+        for (const [edgeKey, edgeNodes] of this.subfields(edge, fieldNodes)) {
+          const edgeField = edgeNodes[0]!.name.value;
+          if (edgeField === "__typename") edgeParts.push([edgeKey, sql`${nameLiteral(edge.name)}::text`]);
+          else if (edgeField === "cursor") edgeParts.push([edgeKey, cursorSql(row.createdAt, row.id)]);
+          else if (edgeField === "node") edgeParts.push([edgeKey, this.object(target, row, edgeNodes)]);
+          else giveUp(`unknown edge field ${edgeField}`);
+        }
+        parts.push([
+          key,
+          sql`coalesce(json_agg(${Compiler.build(edgeParts)} ORDER BY ${this.n(row)}) FILTER (WHERE ${within}), '[]'::json)`,
+        ]);
+      } else if (name === "pageInfo" && def) {
+        paged = true;
+        const info = unwrapObject(def);
+        const infoParts: [string, SQL][] = [];
+        const cursor = cursorSql(row.createdAt, row.id);
+        for (const [infoKey, infoNodes] of this.subfields(info, fieldNodes)) {
+          const infoField = infoNodes[0]!.name.value;
+          if (infoField === "__typename") infoParts.push([infoKey, sql`${nameLiteral(info.name)}::text`]);
+          else if (infoField === "hasNextPage") infoParts.push([infoKey, sql`count(*) > ${first}`]);
+          else if (infoField === "hasPreviousPage") infoParts.push([infoKey, sql.raw(page.after ? "true" : "false")]);
+          else if (infoField === "startCursor")
+            infoParts.push([infoKey, sql`(array_agg(${cursor} ORDER BY ${this.n(row)}) FILTER (WHERE ${within}))[1]`]);
+          else if (infoField === "endCursor")
+            infoParts.push([
+              infoKey,
+              sql`(array_agg(${cursor} ORDER BY ${this.n(row)} DESC) FILTER (WHERE ${within}))[1]`,
+            ]);
+          else giveUp(`unknown page info field ${infoField}`);
+        }
+        parts.push([key, Compiler.build(infoParts)]);
+      } else giveUp(`unknown connection field ${name}`);
+    }
+    const after = page.after
+      ? sql`(${row.createdAt}, ${row.id}) > (${page.after.at}::timestamptz, ${page.after.id}::uuid)`
+      : undefined;
+    // Only totalCount (or nothing but __typename): no page to read.
+    if (!paged) return Compiler.build(parts);
+    const { from, where } = source(row, after);
+    // GROUP BY (): one row even when the page is empty.
+    return sql`(SELECT ${Compiler.build(parts)} FROM (
+        SELECT ${this.nameOf(row)}.*, row_number() OVER (ORDER BY ${row.createdAt}, ${row.id}) AS ${sql.identifier("__n")}
+        FROM ${from} WHERE ${where}
+        ORDER BY ${row.createdAt}, ${row.id} LIMIT ${sql.raw(String(page.first + 1))}) AS ${this.nameOf(row)} GROUP BY ())`;
+  }
+
+  /** A root field, or undefined when it needs no statement. */
+  root(query: GraphQLObjectType, key: string, nodes: readonly FieldNode[]): CompiledField {
+    const node = nodes[0]!;
+    const name = node.name.value;
+    if (name === "__typename") return { key, statement: undefined, constant: query.name };
+    const def = query.getFields()[name] ?? giveUp(`unknown root field ${name}`);
+    const args = this.args(def, node) as Record<string, unknown> & { includeDeleted: boolean };
+    const org = this.ctx.op.organizationId;
+    const listType = LIST_FIELDS[name];
+    if (listType) {
+      const visibility = requestedVisibility(this.ctx, args);
+      const page = pageArgs(args as unknown as { first: number; after?: string | null });
+      const projectId =
+        name === "tasks" && args.projectId
+          ? fromGlobalId(String(args.projectId), "projectId", ["Project"]).id
+          : undefined;
+      const target = this.readType(listType);
+      const expr = this.connection(unwrapObject(def), target, page, nodes, (row, extra) => ({
+        from: this.from(row),
+        where: visibleRows(row, org, visibility, projectId ? sql`${row.projectId} = ${projectId}` : undefined, extra),
+      }));
+      return { key, statement: sql`SELECT ${expr} AS j` };
+    }
+    let type: NodeType | undefined = SINGLE_FIELDS[name];
+    if (name === "node") type = fromGlobalId(String(args.id), "id").type;
+    if (!type) return giveUp(`root field ${name} is not compiled`);
+    const { id } = fromGlobalId(String(args.id), "id", [type]);
+    const visibility = requestedVisibility(this.ctx, { includeDeleted: args.includeDeleted });
+    const target = this.readType(type);
+    const row = this.nextAlias(target);
+    return {
+      key,
+      statement: sql`SELECT (SELECT ${this.object(target, row, nodes)} FROM ${this.from(row)}
+        WHERE ${visibleRows(row, org, visibility, sql`${row.id} = ${id}::uuid`)}) AS j`,
+    };
+  }
+}
+
+function unwrapObject(def: GraphQLField<unknown, unknown>): GraphQLObjectType {
+  const type = getNamedType(def.type);
+  return isObjectType(type) ? type : giveUp(`${def.name} is not an object field`);
+}
+
+/**
+ * The statements answering a query operation, one per root field, or null when the operation must run through
+ * the resolvers (see the module's invariants). `variables` must be coerced already.
+ */
+export function compileRead(
+  schema: GraphQLSchema,
+  model: ReadModel,
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  ctx: Context,
+): CompiledField[] | null {
+  if (operation.operation !== "query") return null;
+  const query = schema.getQueryType();
+  if (!query) return null;
+  try {
+    const compiler = new Compiler(schema, model, fragments, variables, ctx);
+    const fields = collectFields(schema, fragments, variables, query, operation.selectionSet);
+    return [...fields].map(([key, nodes]) => compiler.root(query, key, nodes));
+  } catch (err) {
+    ctx.log.debug({ reason: err instanceof Error ? err.message : String(err) }, "read not compiled");
+    // NotCompilable, or an argument the resolvers would refuse: they will, with the error the client expects.
+    return null;
+  }
+}
