@@ -18,6 +18,15 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { rows } from "./sql.js";
 
+/**
+ * Takes the organization's audit chain head lock (migration 0004). The first statement of every transaction that
+ * writes audit rows: writers then wait for the head before holding any row, so the head can never close a
+ * deadlock cycle with row locks. A transaction writing to several organizations locks them in sorted order.
+ */
+export async function lockAuditChain(tx: Database, ...organizationIds: string[]): Promise<void> {
+  for (const org of [...new Set(organizationIds)].sort()) await rows(tx, sql`SELECT audit_chain_lock(${org}::uuid)`);
+}
+
 /** The columns hashed, in order, as the trigger's `audit_log_content` spells them in SQL. */
 const CONTENT_SQL = sql.raw(`a.id::text AS id, a.seq::text AS seq, a.organization_id::text AS organization_id,
   (extract(epoch FROM a.at) * 1000000)::bigint::text AS at_us, a.actor_id::text AS actor_id, a.action,

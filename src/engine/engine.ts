@@ -9,6 +9,7 @@ import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
 import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
+import { lockAuditChain } from "./audit-chain.js";
 import {
   cascadeRestore,
   cascadeSoftDelete,
@@ -130,9 +131,13 @@ export class SoftDeleteEngine {
     return { ctx, actorId, operationId: randomUUID(), reason: reason ?? null };
   }
 
-  private async run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+  /** One audited transaction of `ctx`'s organization, its audit chain locked first (see lockAuditChain). */
+  private async run<T>(ctx: OperationContext, work: (tx: Database) => Promise<T>): Promise<T> {
     try {
-      return await inTransaction(this.db, work);
+      return await inTransaction(this.db, async (tx) => {
+        await lockAuditChain(tx, ctx.organizationId);
+        return work(tx);
+      });
     } catch (err) {
       throw translateDbError(this.registry, err);
     }
@@ -244,7 +249,7 @@ export class SoftDeleteEngine {
     const entity = this.registry.entity(type);
     this.assertWritable(entity, values);
     const info = await this.begin(ctx);
-    return this.run(async (tx) => {
+    return this.run(ctx, async (tx) => {
       await this.checkParents(tx, entity, ctx, values);
       const [row] = (await tx
         .insert(entity.table)
@@ -260,7 +265,7 @@ export class SoftDeleteEngine {
     const entity = this.registry.entity(type);
     this.assertWritable(entity, patch);
     const info = await this.begin(ctx);
-    return this.run(async (tx) => {
+    return this.run(ctx, async (tx) => {
       const current = await this.lockRow(tx, entity, ctx, id);
       if (current.deletedAt) throw new AlreadyDeletedError(entity.name, id, "update");
       const changed = Object.keys(patch).filter((k) => patch[k] !== undefined && !sameValue(current[k], patch[k]));
@@ -325,7 +330,12 @@ export class SoftDeleteEngine {
       return { row, operationId: info.operationId, cascaded: countsToList(counts), dryRun: !!opts.dryRun };
     };
     try {
-      return opts.dryRun ? await dryRun(this.db, work) : await this.run(work);
+      if (!opts.dryRun) return await this.run(ctx, work);
+      // A dry run writes (and rolls back) what the real one would, audit rows included: same lock order.
+      return await dryRun(this.db, async (tx) => {
+        await lockAuditChain(tx, ctx.organizationId);
+        return work(tx);
+      });
     } catch (err) {
       throw translateDbError(this.registry, err);
     }
@@ -344,7 +354,7 @@ export class SoftDeleteEngine {
   ): Promise<RestoreResult> {
     const entity = this.registry.entity(type);
     const info = await this.begin(ctx);
-    return this.run(async (tx) => {
+    return this.run(ctx, async (tx) => {
       const counts: Counts = new Map();
       const current = await this.lockRow(tx, entity, ctx, id);
       if (!current.deletedAt) throw new NotDeletedError(entity.name, id);
@@ -406,7 +416,7 @@ export class SoftDeleteEngine {
   async hardDelete(type: string, ctx: OperationContext, id: string): Promise<HardDeleteResult> {
     const entity = this.registry.entity(type);
     const info = await this.begin(ctx);
-    return this.run(async (tx) => {
+    return this.run(ctx, async (tx) => {
       const current = await this.lockRow(tx, entity, ctx, id);
       if (!current.deletedAt) throw new NotDeletedError(entity.name, id, "hard-delete");
       const counts = await this.removeSubtrees(tx, entity, [id], info, "HARD_DELETE");

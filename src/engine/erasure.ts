@@ -24,6 +24,7 @@ import { InvalidInputError, NotFoundError } from "./errors.js";
 import type { Entity } from "./registry.js";
 import { columnOf, mapRow } from "./rows.js";
 import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
+import { lockAuditChain } from "./audit-chain.js";
 import { inTransaction } from "./transaction.js";
 import { translateDbError } from "./translate.js";
 
@@ -109,9 +110,10 @@ export async function erasePerson(
   // The actor row is committed on its own, before the transaction (as every engine operation does).
   const actorId = await ensureActor(engine.db, ctx);
   try {
-    return await inTransaction(engine.db, (tx) =>
-      erase(tx, engine, declaration, person, ctx, actorId, id, reason.trim(), options.maxCascadeDepth ?? 10),
-    );
+    return await inTransaction(engine.db, async (tx) => {
+      await lockAuditChain(tx, ctx.organizationId);
+      return erase(tx, engine, declaration, person, ctx, actorId, id, reason.trim(), options.maxCascadeDepth ?? 10);
+    });
   } catch (err) {
     throw translateDbError(registry, err);
   }

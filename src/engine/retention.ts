@@ -23,6 +23,7 @@ import type { SoftDeleteEngine, TypeCount } from "./engine.js";
 import { InvalidInputError } from "./errors.js";
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { c, isUuid, rows, t, uuidArray } from "./sql.js";
+import { lockAuditChain } from "./audit-chain.js";
 import { inTransaction } from "./transaction.js";
 import { translateDbError } from "./translate.js";
 
@@ -211,15 +212,19 @@ export async function purgeExpired(
         break outer;
       }
       const batch = async (db: Database) => {
-        const found = await rows<{ id: string; org: string; at: string }>(
-          db,
-          sql`SELECT r.id, r.${c(entity.table.organizationId)} AS org, r.${c(entity.table.deletedAt)}::text AS at
+        const select = (lock: boolean) =>
+          rows<{ id: string; org: string; at: string }>(
+            db,
+            sql`SELECT r.id, r.${c(entity.table.organizationId)} AS org, r.${c(entity.table.deletedAt)}::text AS at
               FROM ${t(entity)} AS r
               WHERE ${candidates(entity)}
                 ${after ? sql`AND (r.${c(entity.table.deletedAt)}, r.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
               ORDER BY r.${c(entity.table.deletedAt)}, r.id LIMIT ${run.batchSize}
-              ${run.dryRun ? sql`` : sql`FOR UPDATE OF r`}`,
-        );
+              ${lock ? sql`FOR UPDATE OF r` : sql``}`,
+          );
+        // Lock order (see lockAuditChain): the batch's organizations' audit chains, then its rows.
+        if (!run.dryRun) await lockAuditChain(db, ...(await select(false)).map((r) => r.org));
+        const found = await select(!run.dryRun);
         const counts = new Map<string, number>();
         const blocked: PurgeSkip[] = [];
         for (const [org, ids] of groupBy(found, (r) => r.org)) {

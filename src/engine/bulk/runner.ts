@@ -17,6 +17,7 @@ import { EngineError } from "../errors.js";
 import { pgError } from "../pg-errors.js";
 import type { Registry } from "../registry.js";
 import { rows } from "../sql.js";
+import { lockAuditChain } from "../audit-chain.js";
 import { inTransaction } from "../transaction.js";
 import { runBatch } from "./batch.js";
 import type { BulkEvents } from "./events.js";
@@ -146,6 +147,7 @@ export class BulkRunner {
       let outcome: BatchOutcome;
       try {
         outcome = await inTransaction(this.handle.db, async (tx) => {
+          await lockAuditChain(tx, op!.organizationId);
           const current = (
             await rows<Record<string, unknown>>(
               tx,
