@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
-import { chromium, type Locator } from "playwright-core";
+import { chromium, type Locator, type Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, validate, type OperationDefinitionNode } from "graphql";
 import { IDE_STATIC_PATH, mountIde } from "../../src/server/ide.js";
@@ -389,8 +389,29 @@ async function openBrowser() {
       await expect.poll(async () => squash(await queryEditor.innerText()), { timeout: TIMEOUT }).toBe(query);
       if (operationName)
         await page.locator(".graphiql-tab-active .graphiql-tab-button", { hasText: operationName }).waitFor();
-      await page.locator(".graphiql-execute-button").click();
+      const execute = page.locator(".graphiql-execute-button");
+      if (query.startsWith("subscription")) return execute.click();
+      // A query goes out as a POST with the editor's text. On a loaded machine GraphiQL can still be busy with the
+      // previous step (the schema re-fetch) and drop the click: the request is what shows the click was taken.
+      const sent = (r: Request) => r.method() === "POST" && squash(String(r.postDataJSON()?.query ?? "")) === query;
+      for (let click = 1; click <= 3; click++) {
+        const request = page.waitForRequest(sent, { timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        );
+        await execute.click();
+        if (await request) return;
+      }
+      throw new Error(`three clicks on Execute sent no request for ${query}; ${ide.diagnostics()}`);
     },
+    /** What the browser did, for a failure message. */
+    diagnostics: () =>
+      JSON.stringify({
+        notOk: log.notOk,
+        failed: log.failed,
+        problems: log.problems,
+        requests: log.requests.slice(-10),
+      }),
     result: async () => squash(await page.locator(".result-window").innerText()),
     async close() {
       await context.close();
