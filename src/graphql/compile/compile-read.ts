@@ -79,6 +79,17 @@ class Compiler {
   }
 
   private readonly names = new Map<Table, { alias: string; table: string }>();
+  /** The fields of each alias the statement reads: a page's derived table selects only these. */
+  private readonly used = new Map<Table, Set<string>>();
+
+  /** `row[field]`, remembered as read. */
+  private col(row: Table, field: string): PgColumn {
+    const column = row[field] ?? giveUp(`no column ${field}`);
+    let fields = this.used.get(row);
+    if (!fields) this.used.set(row, (fields = new Set()));
+    fields.add(field);
+    return column;
+  }
 
   /** A fresh alias of `type`'s table: nested levels may read the same table (comments → replies). */
   private nextAlias(type: ReadType): Table {
@@ -136,7 +147,7 @@ class Compiler {
       }
       const scalar = type.scalar(name);
       if (!scalar || !isLeafType(getNamedType(def.type))) return giveUp(`${type.name}.${name} is not a known scalar`);
-      const column = row[name]!;
+      const column = this.col(row, name);
       parts.push([
         key,
         scalar.kind === "globalId"
@@ -161,14 +172,14 @@ class Compiler {
     const target = this.readType(relation.target);
     if (relation.kind === "one") {
       const row = this.nextAlias(target);
-      const fk = parent[relation.column] ?? giveUp(`no column ${relation.column}`);
+      const fk = this.col(parent, relation.column);
       return sql`(SELECT ${this.object(target, row, nodes)} FROM ${this.from(row)}
         WHERE ${visibleRows(row, this.ctx.op.organizationId, visibility, sql`${row.id} = ${fk}`)})`;
     }
     const page = pageArgs(args as { first: number; after?: string | null });
     const connection = unwrapObject(def);
     if (relation.kind === "many") {
-      const link = (row: Table) => sql`${row[relation.column]} = ${parent.id}`;
+      const link = (row: Table) => sql`${row[relation.column]} = ${this.col(parent, "id")}`;
       return this.connection(connection, target, page, nodes, (row, extra) => ({
         from: this.from(row),
         where: visibleRows(row, this.ctx.op.organizationId, visibility, link(row), extra),
@@ -179,7 +190,7 @@ class Compiler {
       const pivot = this.nextAlias(pivotType);
       return {
         from: sql`${this.from(pivot)} JOIN ${this.from(row)} ON ${row.id} = ${pivot[relation.targetColumn]}`,
-        where: sql`${visibleRows(pivot, this.ctx.op.organizationId, visibility, sql`${pivot[relation.parentColumn]} = ${parent.id}`)}
+        where: sql`${visibleRows(pivot, this.ctx.op.organizationId, visibility, sql`${pivot[relation.parentColumn]} = ${this.col(parent, "id")}`)}
           AND ${visibleRows(row, this.ctx.op.organizationId, visibility, extra)}`,
       };
     });
@@ -199,10 +210,22 @@ class Compiler {
   ): SQL {
     const row = this.nextAlias(target);
     const first = sql.raw(String(page.first));
-    const within = sql`${this.n(row)} <= ${first}`;
+    const fields = this.subfields(connection, nodes);
+    // hasNextPage needs the page's `first + 1`-th row: then the page rows are numbered (`__n`) and the extra row
+    // is filtered out of every aggregate. Otherwise the page is `first` rows and no window function runs.
+    const numbered = [...fields].some(
+      ([, fieldNodes]) =>
+        fieldNodes[0]!.name.value === "pageInfo" &&
+        [...this.subfields(unwrapObject(connection.getFields().pageInfo!), fieldNodes)].some(
+          ([, infoNodes]) => infoNodes[0]!.name.value === "hasNextPage",
+        ),
+    );
+    const order = numbered ? this.n(row) : sql`${row.createdAt}, ${row.id}`;
+    const desc = numbered ? sql`${this.n(row)} DESC` : sql`${row.createdAt} DESC, ${row.id} DESC`;
+    const within = numbered ? sql` FILTER (WHERE ${this.n(row)} <= ${first})` : sql``;
     const parts: [string, SQL][] = [];
     let paged = false;
-    for (const [key, fieldNodes] of this.subfields(connection, nodes)) {
+    for (const [key, fieldNodes] of fields) {
       const name = fieldNodes[0]!.name.value;
       const def = connection.getFields()[name];
       if (name === "__typename") parts.push([key, sql`${nameLiteral(connection.name)}::text`]);
@@ -221,10 +244,7 @@ class Compiler {
           else if (edgeField === "node") edgeParts.push([edgeKey, this.object(target, row, edgeNodes)]);
           else giveUp(`unknown edge field ${edgeField}`);
         }
-        parts.push([
-          key,
-          sql`coalesce(json_agg(${Compiler.build(edgeParts)} ORDER BY ${this.n(row)}) FILTER (WHERE ${within}), '[]'::json)`,
-        ]);
+        parts.push([key, sql`coalesce(json_agg(${Compiler.build(edgeParts)} ORDER BY ${order})${within}, '[]'::json)`]);
       } else if (name === "pageInfo" && def) {
         paged = true;
         const info = unwrapObject(def);
@@ -236,12 +256,9 @@ class Compiler {
           else if (infoField === "hasNextPage") infoParts.push([infoKey, sql`count(*) > ${first}`]);
           else if (infoField === "hasPreviousPage") infoParts.push([infoKey, sql.raw(page.after ? "true" : "false")]);
           else if (infoField === "startCursor")
-            infoParts.push([infoKey, sql`(array_agg(${cursor} ORDER BY ${this.n(row)}) FILTER (WHERE ${within}))[1]`]);
+            infoParts.push([infoKey, sql`(array_agg(${cursor} ORDER BY ${order})${within})[1]`]);
           else if (infoField === "endCursor")
-            infoParts.push([
-              infoKey,
-              sql`(array_agg(${cursor} ORDER BY ${this.n(row)} DESC) FILTER (WHERE ${within}))[1]`,
-            ]);
+            infoParts.push([infoKey, sql`(array_agg(${cursor} ORDER BY ${desc})${within})[1]`]);
           else giveUp(`unknown page info field ${infoField}`);
         }
         parts.push([key, Compiler.build(infoParts)]);
@@ -253,11 +270,17 @@ class Compiler {
     // Only totalCount (or nothing but __typename): no page to read.
     if (!paged) return Compiler.build(parts);
     const { from, where } = source(row, after);
-    // GROUP BY (): one row even when the page is empty.
+    // The page's derived table carries only the fields read above it (the order and cursor need id, createdAt).
+    const columns = new Set(["id", "createdAt", ...(this.used.get(row) ?? [])]);
+    const select = sql.join(
+      [...columns].map((field) => sql`${row[field]}`),
+      sql`, `,
+    );
+    // An aggregate without GROUP BY: one row even when the page is empty.
     return sql`(SELECT ${Compiler.build(parts)} FROM (
-        SELECT ${this.nameOf(row)}.*, row_number() OVER (ORDER BY ${row.createdAt}, ${row.id}) AS ${sql.identifier("__n")}
+        SELECT ${select}${numbered ? sql`, row_number() OVER (ORDER BY ${row.createdAt}, ${row.id}) AS ${sql.identifier("__n")}` : sql``}
         FROM ${from} WHERE ${where}
-        ORDER BY ${row.createdAt}, ${row.id} LIMIT ${sql.raw(String(page.first + 1))}) AS ${this.nameOf(row)} GROUP BY ())`;
+        ORDER BY ${row.createdAt}, ${row.id} LIMIT ${sql.raw(String(page.first + (numbered ? 1 : 0)))}) AS ${this.nameOf(row)})`;
   }
 
   /** A root field, or undefined when it needs no statement. */

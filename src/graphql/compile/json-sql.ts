@@ -13,17 +13,27 @@ export function nameLiteral(name: string): SQL {
   return sql.raw(`'${name}'`);
 }
 
-/** PostgreSQL's base64 breaks lines every 76 characters and pads; base64url does neither. */
-function base64url(text: SQL): SQL {
-  return sql`translate(encode(convert_to(${text}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+/**
+ * base64url of `text`, which must never hold a backslash (it goes through bytea's text input: type names, uuids
+ * and timestamps only). PostgreSQL's base64 pads and breaks lines every 76 characters, base64url does neither;
+ * `lines` is false when the input is known to be under 57 bytes (at 57, a line break ends the output). rtrim/replace and the bytea
+ * cast cost a third of what translate and convert_to did (a quarter of the nested read's PostgreSQL time).
+ */
+function base64url(text: SQL, lines: boolean): SQL {
+  const encoded = sql`rtrim(encode((${text})::bytea, 'base64'), '=')`;
+  const joined = lines ? sql`replace(${encoded}, E'\n', '')` : encoded;
+  return sql`replace(replace(${joined}, '+', '-'), '/', '_')`;
 }
 
+/** The text of a uuid: 36 bytes. */
+const UUID_BYTES = 36;
+
 export function globalIdSql(type: string, id: PgColumn): SQL {
-  return base64url(sql`${nameLiteral(`${type}`)} || ':' || ${id}::text`);
+  return base64url(sql`${nameLiteral(`${type}`)} || ':' || ${id}::text`, type.length + 1 + UUID_BYTES >= 57);
 }
 
 export function cursorSql(createdAt: PgColumn, id: PgColumn): SQL {
-  return base64url(sql`'["' || ${createdAt}::text || '","' || ${id}::text || '"]'`);
+  return base64url(sql`'["' || ${createdAt}::text || '","' || ${id}::text || '"]'`, true);
 }
 
 export function dateTimeSql(column: PgColumn): SQL {
