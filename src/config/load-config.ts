@@ -17,7 +17,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
     const raw = env[name] === "" ? undefined : env[name];
-    const value = raw ?? ("default" in s ? s.default : undefined);
+    const fallback = "defaultFrom" in s && s.defaultFrom ? s.defaultFrom(env) : "default" in s ? s.default : undefined;
+    const value = raw ?? fallback;
     const parsed = s.schema.safeParse(value);
     if (parsed.success) out[name] = parsed.data;
     else {
@@ -55,7 +56,12 @@ function shown(raw: string | undefined, secret: boolean): string {
 /** The README configuration table, generated from SETTINGS. */
 export function configTableMarkdown(): string {
   const rows = Object.entries(SETTINGS).map(([name, s]) => {
-    const def = "default" in s && s.default !== undefined ? `\`${s.default}\`` : "(unset)";
+    const def =
+      "defaultDoc" in s && s.defaultDoc
+        ? s.defaultDoc
+        : "default" in s && s.default !== undefined
+          ? `\`${s.default}\``
+          : "(unset)";
     return `| ${s.group} | \`${name}\` | ${def} | ${s.doc} |`;
   });
   return ["| Group | Variable | Default | Meaning |", "|---|---|---|---|", ...rows].join("\n");

@@ -97,6 +97,10 @@ interface Setting<S extends z.ZodType> {
   schema: S;
   /** The default as written in the environment; undefined = unset unless given. */
   default?: string;
+  /** A default that depends on other variables (as given in the environment); wins over `default`. */
+  defaultFrom?: (env: NodeJS.ProcessEnv) => string;
+  /** How the README table shows a `defaultFrom` default. */
+  defaultDoc?: string;
   group: string;
   doc: string;
   /** A credential: error messages give its length, never its value. */
@@ -186,7 +190,8 @@ export const SETTINGS = {
   }),
   SEED_DEMO: setting({
     schema: bool,
-    default: "true",
+    defaultFrom: (env) => (env.NODE_ENV === "production" ? "false" : "true"),
+    defaultDoc: "`true` (`false` when `NODE_ENV=production`)",
     group: "Server",
     doc: "Seed the demo organizations `demo` and `acme` on first start against an empty database.",
   }),
@@ -328,7 +333,24 @@ export const SETTINGS = {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",
     group: "Logging",
-    doc: "Least severe log level written (JSON lines on stdout).",
+    doc: "Least severe log level written (JSON lines on stdout; GraphQL requests at `info`, probes and static files at `debug`).",
+  }),
+  LOG_PRETTY: setting({
+    schema: bool,
+    default: "false",
+    group: "Logging",
+    doc: "Human-readable colored log lines instead of JSON (needs the `pino-pretty` dev dependency; for development only).",
+  }),
+  METRICS_PORT: setting({
+    schema: int(1, 65535).optional(),
+    group: "Metrics",
+    doc: "Serve `GET /metrics` on this port (on `HOST`) instead of the API port, e.g. `9464`, to keep it off a public listener.",
+  }),
+  METRICS_TOKEN: setting({
+    schema: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+    secret: true,
+    group: "Metrics",
+    doc: "When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).",
   }),
 } as const;
 

@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { OperationContext } from "./context.js";
+import type { Tally } from "./observer.js";
 import { textArray } from "./sql.js";
 
 export type AuditAction = "CREATE" | "UPDATE" | "SOFT_DELETE" | "RESTORE" | "HARD_DELETE" | "PURGE" | "ERASE";
@@ -13,6 +14,8 @@ export interface AuditInfo {
   actorId: string;
   operationId: string;
   reason?: string | null | undefined;
+  /** Rows the current transaction soft-deleted or restored, for the engine's observer (reported on commit). */
+  tally?: Tally;
 }
 
 /**

@@ -10,6 +10,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { auditFrom, DELETION_FIELDS, type AuditInfo } from "./audit.js";
 import { RestrictedError } from "./errors.js";
+import { tallyAdd } from "./observer.js";
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { c, q, rows, t, uuidArray } from "./sql.js";
 
@@ -30,6 +31,7 @@ export async function softDeleteWhere(tx: Database, entity: Entity, where: SQL, 
         audit AS (${auditFrom("changed", "SOFT_DELETE", entity.name, info, DELETION_FIELDS)})
         SELECT id FROM changed`,
   );
+  tallyAdd(info.tally, "SOFT_DELETE", entity.name, changed.length);
   return changed.map((r) => r.id);
 }
 
@@ -169,6 +171,7 @@ export async function restoreWhere(
         audit AS (${auditFrom("changed", "RESTORE", entity.name, info, DELETION_FIELDS)})
         SELECT id FROM changed`,
   );
+  tallyAdd(info.tally, "RESTORE", entity.name, restored.length);
   return restored.map((r) => r.id);
 }
 

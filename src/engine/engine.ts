@@ -30,6 +30,7 @@ import {
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { columnOf, mapRow, type Row } from "./rows.js";
 import { c, isUuid, rows, t, uuidArray } from "./sql.js";
+import { reportTally, type EngineObserver, type Tally } from "./observer.js";
 import { dryRun, inTransaction } from "./transaction.js";
 import { translateDbError } from "./translate.js";
 import { visibleRows, type Visibility } from "./visibility.js";
@@ -41,6 +42,8 @@ export interface EngineOptions {
   cascade?: boolean;
   /** Deepest cascade below the deleted row. @default 10 */
   maxCascadeDepth?: number;
+  /** Told about committed soft deletes and restores (metrics); see observer.ts. */
+  observer?: EngineObserver;
 }
 
 export interface TypeCount {
@@ -71,14 +74,18 @@ export interface HardDeleteResult {
 
 export class SoftDeleteEngine {
   readonly registry: Registry;
-  private readonly options: Required<EngineOptions>;
+  /** Whoever watches the engine (metrics, logs); the bulk runner and maintenance report to it too. */
+  readonly observer: EngineObserver | undefined;
+  private readonly options: Required<Omit<EngineOptions, "observer">>;
 
   constructor(
     readonly db: Database,
     registry: Registry,
     options: EngineOptions = {},
   ) {
-    this.options = { requireReason: false, cascade: true, maxCascadeDepth: 10, ...options };
+    const { observer, ...rest } = options;
+    this.observer = observer;
+    this.options = { requireReason: false, cascade: true, maxCascadeDepth: 10, ...rest };
     this.registry = this.options.cascade
       ? registry
       : registry.withPolicies((r) => (r.policy === "CASCADE" ? "RESTRICT" : r.policy));
@@ -311,7 +318,11 @@ export class SoftDeleteEngine {
     if (this.options.requireReason && !reason)
       throw new InvalidInputError("reason", "a reason is required to delete (REQUIRE_DELETION_REASON=true)");
     const info = await this.begin(ctx, reason);
+    const tally: Tally = new Map();
     const work = async (tx: Database): Promise<SoftDeleteResult> => {
+      // Counted afresh on every attempt (a serialization failure re-runs the transaction).
+      tally.clear();
+      info.tally = tally;
       const target = sql`id = ${isUuid(id) ? id : null}::uuid`;
       let ids = await softDeleteWhere(tx, entity, target, info);
       if (!ids.length) {
@@ -330,7 +341,11 @@ export class SoftDeleteEngine {
       return { row, operationId: info.operationId, cascaded: countsToList(counts), dryRun: !!opts.dryRun };
     };
     try {
-      if (!opts.dryRun) return await this.run(ctx, work);
+      if (!opts.dryRun) {
+        const result = await this.run(ctx, work);
+        reportTally(this.observer, tally);
+        return result;
+      }
       // A dry run writes (and rolls back) what the real one would, audit rows included: same lock order.
       return await dryRun(this.db, async (tx) => {
         await lockAuditChain(tx, ctx.organizationId);
@@ -354,7 +369,10 @@ export class SoftDeleteEngine {
   ): Promise<RestoreResult> {
     const entity = this.registry.entity(type);
     const info = await this.begin(ctx);
-    return this.run(ctx, async (tx) => {
+    const tally: Tally = new Map();
+    const result = await this.run(ctx, async (tx) => {
+      tally.clear();
+      info.tally = tally;
       const counts: Counts = new Map();
       const current = await this.lockRow(tx, entity, ctx, id);
       if (!current.deletedAt) throw new NotDeletedError(entity.name, id);
@@ -362,6 +380,8 @@ export class SoftDeleteEngine {
       const row = await this.lockRow(tx, entity, ctx, id);
       return { row, operationId: info.operationId, cascaded: countsToList(counts) };
     });
+    reportTally(this.observer, tally);
+    return result;
   }
 
   private async restoreOne(

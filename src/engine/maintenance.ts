@@ -8,6 +8,7 @@
 import { tryLock } from "../db/advisory-lock.js";
 import type { DatabaseHandle } from "../db/database.js";
 import type { OperationContext } from "./context.js";
+import { notify } from "./observer.js";
 import type { SoftDeleteEngine } from "./engine.js";
 import { erasePerson, type ErasureReport, type PersonalDataDeclaration } from "./erasure.js";
 import { DEFAULT_HEALTH_THRESHOLDS, healthReport, type HealthReport, type HealthThresholds } from "./health.js";
@@ -84,10 +85,19 @@ export class Maintenance {
       batchSize: request.batchSize ?? this.purgeBatchSize,
     };
     if (run.dryRun) return purgeExpired(this.engine, this.retention, run);
+    const observer = this.engine.observer;
     const release = await tryLock(this.handle, PURGE_LOCK_KEY);
-    if (!release) return alreadyRunningReport(false);
+    if (!release) {
+      notify(observer, "purge", { outcome: "alreadyRunning", purged: [] });
+      return alreadyRunningReport(false);
+    }
     try {
-      return await purgeExpired(this.engine, this.retention, run);
+      const report = await purgeExpired(this.engine, this.retention, run);
+      notify(observer, "purge", { outcome: report.interrupted ? "interrupted" : "done", purged: report.purged });
+      return report;
+    } catch (err) {
+      notify(observer, "purge", { outcome: "failed", purged: [] });
+      throw err;
     } finally {
       await release();
     }

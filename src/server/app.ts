@@ -1,12 +1,13 @@
 /**
  * The HTTP and WebSocket server: express 5 + Apollo Server 5 on /graphql, graphql-ws on the same path,
- * graphql-sse on /graphql/stream, the offline IDE, and /healthz + /readyz. This module only wires: each concern
- * (CORS, body errors, request checks, streaming transports, trusted documents) lives in its own module. Built
- * from its dependencies so tests start it on port 0.
+ * graphql-sse on /graphql/stream, the offline IDE, the operations dashboard, /metrics, and /healthz + /readyz.
+ * This module only wires: each concern (CORS, body errors, request checks, streaming transports, trusted
+ * documents, metrics, request log) lives in its own module. Built from its dependencies so tests start it on
+ * port 0.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -32,11 +33,14 @@ import { errorLogging, refusalStatus, requestChecks } from "./apollo-plugins.js"
 import { authenticate } from "./authenticate.js";
 import { bodyErrorHandler } from "./body-errors.js";
 import { cors } from "./cors.js";
+import { mountDashboard, type DashboardOptions } from "./dashboard.js";
 import { sendErrors } from "./error-response.js";
 import { mountIde, type IdeOptions } from "./ide.js";
+import { Metrics, METRICS_PATH, webSocketMetrics } from "./metrics.js";
 import { OrganizationDirectory } from "./organizations.js";
 import { readinessHandler } from "./readiness.js";
 import { readCompilerPlugin } from "./read-compiler-plugin.js";
+import { RequestLog } from "./request-log.js";
 import { onlyQueries, readScopeMiddleware } from "./read-routing.js";
 import { sseHandler, SSE_PATH_SUFFIX } from "./sse.js";
 import { trustedDocumentsMiddleware, type TrustedDocuments } from "./trusted-documents.js";
@@ -74,6 +78,15 @@ export interface AppOptions {
   introspection?: boolean;
   /** Run only these operations (TRUSTED_DOCUMENTS). @default undefined (any operation) */
   trustedDocuments?: TrustedDocuments | undefined;
+  /** The instance's metrics; pass the one the engine's observer feeds. @default a new one */
+  metrics?: Metrics;
+  /**
+   * Serve GET /metrics on this server (false when METRICS_PORT serves it on its own port). With `token`, only
+   * `Authorization: Bearer <token>` is answered. @default { enabled: true }
+   */
+  metricsEndpoint?: { enabled: boolean; token?: string | undefined };
+  /** The operations dashboard's options, e.g. the demo token in development. */
+  dashboard?: DashboardOptions | undefined;
 }
 
 export interface App {
@@ -127,6 +140,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const app = express();
   const httpServer = createServer(app);
   const maxBatch = opts.maxBatch ?? 1;
+  const metrics = opts.metrics ?? new Metrics();
+  metrics.observePool(opts.handle);
+  const requestLog = new RequestLog(opts.log, { secret: opts.secret, infoPaths: [GRAPHQL_PATH] });
 
   app.disable("x-powered-by");
   app.use((req, res, next) => {
@@ -136,10 +152,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     res.setHeader("x-request-id", id);
     next();
   });
+  app.use(requestLog.middleware());
   app.use(cors(opts.corsOrigins ?? []));
+  const metricsEndpoint = opts.metricsEndpoint ?? { enabled: true };
+  if (metricsEndpoint.enabled) app.get(METRICS_PATH, metrics.handler(metricsEndpoint.token));
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   app.get("/readyz", readinessHandler(opts.handle));
   mountIde(app, GRAPHQL_PATH, opts.ide);
+  mountDashboard(app, opts.dashboard);
 
   const introspection = opts.introspection ?? true;
   const hideSuggestions = !introspection;
@@ -149,6 +169,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...pipeline,
     authenticate: login,
     context: (viewer) => makeContext(opts, viewer, randomUUID()),
+    metrics: webSocketMetrics(metrics),
   });
 
   const apollo = new ApolloServer<Context>({
@@ -162,6 +183,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Trusted documents replace automatic persisted queries; otherwise Apollo's APQ cache serves hashes.
     ...(opts.trustedDocuments ? { persistedQueries: false as const } : {}),
     formatError: (formatted, error) => maskError(formatted, error, { hideSuggestions }).formatted,
+    // main.ts handles SIGTERM/SIGINT. Apollo's own handler would race ours, and a second stop() waits forever on
+    // a barrier Apollo never resolves after a clean stop (what made an idle shutdown take the whole grace).
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownTimeoutMs ?? 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
@@ -171,6 +195,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       refusalStatus(),
       ...(opts.readCompiler === false ? [] : [readCompilerPlugin(readModel(opts.engine.registry))]),
       errorLogging(opts.log),
+      metrics.apolloPlugin() as ApolloServerPlugin<Context>,
+      requestLog.apolloPlugin(),
     ],
   });
   await apollo.start();
@@ -195,10 +221,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...(opts.trustedDocuments ? [trustedDocumentsMiddleware(opts.trustedDocuments)] : []),
     readScopeMiddleware,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
+      context: ({ req, res }) => {
         const requestId = res.locals.requestId as string;
         if (introspection && req.headers.authorization === undefined) return anonymousContext(opts, requestId);
-        return makeContext(opts, await login(req.headers.authorization), requestId);
+        return requestLog.track(res, async () => makeContext(opts, await login(req.headers.authorization), requestId));
       },
     }),
   );

@@ -2,6 +2,8 @@
  * `npm start`: validate the configuration, open and migrate the database, seed the demo on an empty one,
  * serve, and shut down cleanly on SIGTERM/SIGINT. A bad setting or an unreachable database stops start-up
  * with one line naming the problem and a non-zero exit.
+ *
+ * stdout carries the JSON log lines only; the human banner (URL, demo token) goes to stderr.
  */
 import "reflect-metadata";
 import { config as loadDotenv } from "dotenv";
@@ -13,7 +15,11 @@ import type { Config } from "../config/settings.js";
 import { connect, DatabaseUnavailableError } from "../db/connect.js";
 import { migrate } from "../db/migrate.js";
 import { seedDemo } from "../seed/demo.js";
+import { combineObservers } from "../engine/observer.js";
 import { createApp } from "./app.js";
+import { lifecycleLog } from "./lifecycle-log.js";
+import { listenMetrics } from "./metrics-server.js";
+import { Metrics } from "./metrics.js";
 import { maintenanceOptions } from "./maintenance-options.js";
 import { createServices } from "./services.js";
 import { TrustedDocuments } from "./trusted-documents.js";
@@ -32,7 +38,10 @@ async function main() {
     if (err instanceof ConfigError) fail(`Cannot start: invalid configuration: ${err.problems.join("; ")}`, 2);
     throw err;
   }
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = config.LOG_PRETTY
+    ? pino({ level: config.LOG_LEVEL, transport: { target: "pino-pretty", options: { destination: 1 } } })
+    : pino({ level: config.LOG_LEVEL });
+  const metrics = new Metrics();
   const secret = config.AUTH_SECRET ?? randomBytes(32).toString("base64url");
 
   let handle;
@@ -69,6 +78,7 @@ async function main() {
       requireReason: config.REQUIRE_DELETION_REASON,
       cascade: config.CASCADE_SOFT_DELETE,
       maxCascadeDepth: config.MAX_CASCADE_DEPTH,
+      observer: combineObservers(metrics.engineObserver, lifecycleLog(log)),
     },
     bulk: {
       batchSize: config.BULK_BATCH_SIZE,
@@ -107,10 +117,16 @@ async function main() {
     corsOrigins: config.CORS_ORIGINS,
     introspection: introspectionEnabled(config),
     trustedDocuments,
+    metrics,
+    metricsEndpoint: { enabled: config.METRICS_PORT === undefined, token: config.METRICS_TOKEN },
+    dashboard: demoToken && loopback ? { demoToken } : undefined,
   });
   let url: string;
+  let metricsServer: Awaited<ReturnType<typeof listenMetrics>> | undefined;
   try {
     url = await app.listen(config.PORT, config.HOST);
+    if (config.METRICS_PORT !== undefined)
+      metricsServer = await listenMetrics(metrics, config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
   } catch (err) {
     await handle.close();
     fail(
@@ -122,15 +138,18 @@ async function main() {
   services.runner.start();
   services.purge.start();
   const database = handle.kind === "pglite" ? `embedded PGlite (${config.PGLITE_DIR})` : "PostgreSQL";
-  process.stdout.write(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
+  const banner = (text: string) => void process.stderr.write(text);
+  const base = url.replace(/\/graphql$/, "");
+  banner(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
+  banner(`Operations dashboard: ${base}/dashboard   Metrics: ${metricsServer?.url ?? `${base}/metrics`}\n`);
+  log.info({ url, database: handle.kind, metrics: metricsServer?.url ?? `${base}/metrics` }, "listening");
   if (demoToken) {
     const token = demoToken;
-    process.stdout.write(`Demo ADMIN token (subject admin@demo.test, organization "demo"):\n  ${token}\n\n`);
-    process.stdout.write(
+    banner(`Demo ADMIN token (subject admin@demo.test, organization "demo"):\n  ${token}\n\n`);
+    banner(
       `Try it:\n  export TOKEN=${token}\n  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\\n    -d '{"query":"{ viewer { subject role organization { slug } } }"}'\n\n`,
     );
-    if (!config.AUTH_SECRET)
-      process.stdout.write("AUTH_SECRET is unset: this secret lives only as long as this process.\n\n");
+    if (!config.AUTH_SECRET) banner("AUTH_SECRET is unset: this secret lives only as long as this process.\n\n");
   }
 
   let stopping = false;
@@ -144,7 +163,7 @@ async function main() {
     }, config.SHUTDOWN_TIMEOUT_MS + 5000);
     deadline.unref();
     const t0 = Date.now();
-    await app.close();
+    await Promise.all([app.close(), metricsServer?.close()]);
     log.debug({ ms: Date.now() - t0 }, "http and websocket drained");
     await services.close();
     log.debug({ ms: Date.now() - t0 }, "background work stopped");

@@ -58,6 +58,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
   });
   const runner = new BulkRunner(handle, engine.registry, events, {
     maxCascadeDepth: options.engine?.maxCascadeDepth ?? 10,
+    observer: engine.observer,
     ...options.bulk,
   });
   return {

@@ -4,21 +4,27 @@
  * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE.
  */
 import type { Server } from "node:http";
-import type { GraphQLFormattedError } from "graphql";
+import { getOperationAST, type GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../graphql/errors.js";
+import type { OperationType, webSocketMetrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
 
 export interface WebSocketOptions extends StreamPipelineOptions {
   authenticate(authorization: unknown): Promise<Viewer>;
   context(viewer: Viewer): Context;
+  /** Counts connections, operations and active subscriptions. */
+  metrics?: ReturnType<typeof webSocketMetrics>;
 }
 
 export function serveWebSocket(httpServer: Server, path: string, options: WebSocketOptions) {
   const wsServer = new WebSocketServer({ server: httpServer, path });
+  const metrics = options.metrics;
+  metrics?.track(wsServer);
+  const started = new WeakMap<object, Map<string, number>>();
   const cleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       onConnect: async (ctx) => {
@@ -32,7 +38,22 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
           return false;
         }
       },
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(payload, options),
+      onSubscribe: (ctx, id, payload) => {
+        if (metrics) {
+          if (!started.has(ctx)) started.set(ctx, new Map());
+          started.get(ctx)!.set(id, performance.now());
+        }
+        return prepareOperation(payload, options);
+      },
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!metrics) return undefined;
+        const type: OperationType = getOperationAST(args.document, args.operationName)?.operation ?? "unknown";
+        const at = started.get(ctx)?.get(id) ?? performance.now();
+        started.get(ctx)?.delete(id);
+        metrics.operation(ctx, id, args.operationName, type, result, at);
+        return undefined;
+      },
+      onComplete: (ctx, id) => metrics?.complete(ctx, id),
       // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
       execute: executeInReadScope,
       context: (ctx) => options.context(ctx.extra.viewer!),

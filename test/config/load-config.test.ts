@@ -46,6 +46,23 @@ describe("loadConfig defaults", () => {
     });
   });
 
+  it("SEED_DEMO defaults to false in production (and can still be turned on there)", () => {
+    const secret = "x".repeat(32);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_SECRET: secret }).SEED_DEMO).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", AUTH_SECRET: secret, SEED_DEMO: "true" }).SEED_DEMO).toBe(true);
+    expect(loadConfig({ NODE_ENV: "test" }).SEED_DEMO).toBe(true);
+  });
+
+  it("metrics and log settings: off by default, validated when given", () => {
+    expect(loadConfig({})).toMatchObject({ METRICS_PORT: undefined, METRICS_TOKEN: undefined, LOG_PRETTY: false });
+    expect(loadConfig({ METRICS_PORT: "9464", LOG_PRETTY: "true" })).toMatchObject({
+      METRICS_PORT: 9464,
+      LOG_PRETTY: true,
+    });
+    expect(() => loadConfig({ METRICS_PORT: "0" })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN=\(hidden, 5 characters\)/);
+  });
+
   it("an empty variable counts as unset and unknown variables are ignored", () => {
     const config = loadConfig({ PORT: "", SEED_DEMO: "", DATABASE_URL: "", SOMETHING_ELSE: "whatever" });
     expect(config.PORT).toBe(4000);

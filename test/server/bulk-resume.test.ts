@@ -33,7 +33,7 @@ function startServer(db: TestDatabase): { child: ChildProcess; ready: Promise<st
   });
   let out = "";
   const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
+    child.stderr!.on("data", (d) => {
       out += d;
       const m = /GraphQL API and IDE: (\S+)/.exec(out);
       if (m) resolve(m[1]!);

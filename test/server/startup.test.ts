@@ -74,7 +74,8 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
   let token: string;
 
   beforeAll(async () => {
-    const env: Record<string, string> = { SEED_DEMO: "true", SHUTDOWN_TIMEOUT_MS: "3000" };
+    // A 10-minute grace: shutdown must end because nothing is left to drain, never because the grace ran out.
+    const env: Record<string, string> = { SEED_DEMO: "true", SHUTDOWN_TIMEOUT_MS: "600000", LOG_LEVEL: "info" };
     if (onPostgres) {
       db = await openTestDatabase();
       env.DATABASE_URL = db.url!;
@@ -82,13 +83,14 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     } else env.PGLITE_DIR = "memory://";
     server = start(env);
     const deadline = Date.now() + 60_000;
-    while (!/export TOKEN=(\S+)/.test(server.output().stdout)) {
+    // The banner goes to stderr: stdout carries only JSON log lines.
+    while (!/export TOKEN=(\S+)/.test(server.output().stderr)) {
       if (server.child.exitCode !== null || Date.now() > deadline)
         throw new Error(`server did not start: ${server.output().stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    url = /GraphQL API and IDE: (\S+)/.exec(server.output().stdout)![1]!;
-    token = /export TOKEN=(\S+)/.exec(server.output().stdout)![1]!;
+    url = /GraphQL API and IDE: (\S+)/.exec(server.output().stderr)![1]!;
+    token = /export TOKEN=(\S+)/.exec(server.output().stderr)![1]!;
   });
   afterAll(async () => {
     if (server.child.exitCode === null) server.child.kill("SIGKILL");
@@ -114,13 +116,57 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     expect(((await ready.json()) as any).database).toBe(onPostgres ? "postgres" : "pglite");
   });
 
-  test("SIGTERM closes open WebSockets, finishes, and exits 0", async () => {
+  test("stdout carries only JSON log lines, one per GraphQL request, naming no subject", async () => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-request-id": "startup-1" },
+      body: JSON.stringify({ query: "query StartupProbe { viewer { role } }" }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    let line: any;
+    for (let i = 0; i < 100 && !line; i++) {
+      const lines = server.output().stdout.split("\n").filter(Boolean);
+      for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+      line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.requestId === "startup-1");
+      if (!line) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(line).toMatchObject({
+      level: 30,
+      method: "POST",
+      path: "/graphql",
+      status: 200,
+      operationName: "StartupProbe",
+      operationType: "query",
+      organization: "demo",
+      role: "ADMIN",
+      errorCodes: [],
+    });
+    expect(line.subject).toMatch(/^[0-9a-f]{16}$/);
+    expect(server.output().stdout).not.toContain("admin@demo.test");
+    expect(server.output().stdout).not.toContain(token);
+  });
+
+  test("SIGTERM with an open WebSocket and an idle keep-alive connection: drains, exits 0, never waits out the grace", async () => {
     const { client, closed } = wsClient(url, `Bearer ${token}`);
     expect((await wsExec(client, "{ viewer { role } }")).data.viewer.role).toBe("ADMIN");
+    // An HTTP/1.1 keep-alive connection left idle (fetch keeps it open for reuse).
+    const agentRes = await fetch(url.replace(/\/graphql$/, "/healthz"), { headers: { connection: "keep-alive" } });
+    await agentRes.text();
     server.child.kill("SIGTERM");
     const [code] = (await once(server.child, "exit")) as [number];
     expect(code).toBe(0);
     expect((await closed).code).not.toBe(4401);
     await client.dispose();
+    const lines = server
+      .output()
+      .stdout.split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const stopped = lines.find((l) => l.msg === "stopped");
+    expect(stopped).toBeDefined();
+    // SHUTDOWN_TIMEOUT_MS is 10 minutes and the test's own timeout one: the exit came from draining.
+    expect(lines.some((l) => l.msg === "shutdown timed out; exiting")).toBe(false);
+    console.info(`idle shutdown took ${stopped.ms} ms`);
   });
 });

@@ -11,8 +11,10 @@ import type { RunnerOptions } from "../../src/engine/bulk/index.js";
 import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js";
 import type { MaintenanceOptions } from "../../src/engine/maintenance.js";
 import { createServices, type Services } from "../../src/server/services.js";
-import { createApp, type App } from "../../src/server/app.js";
+import { createApp, type App, type AppOptions } from "../../src/server/app.js";
 import type { TrustedDocuments } from "../../src/server/trusted-documents.js";
+import { Metrics } from "../../src/server/metrics.js";
+import { combineObservers, type EngineObserver } from "../../src/engine/observer.js";
 import { connect } from "../../src/db/connect.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 
@@ -60,14 +62,19 @@ export interface TestApiOptions {
   /** @default true */
   introspection?: boolean;
   trustedDocuments?: TrustedDocuments;
+  /** Also told what the engine does (besides the metrics). */
+  observer?: EngineObserver;
+  /** Passed to createApp as given (dashboard, metrics endpoint, shutdown timeout). */
+  app?: Partial<AppOptions>;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const db = options.join
     ? await joinDatabase(options.join.db, options.replicas)
     : await openTestDatabase({ seeded: true });
+  const metrics = new Metrics({ processMetrics: false });
   const services = createServices(db, {
-    engine: options.engine ?? {},
+    engine: { ...options.engine, observer: combineObservers(metrics.engineObserver, options.observer) },
     bulk: { pollMs: 200, ...options.bulk },
     ...(options.maintenance ? { maintenance: options.maintenance } : {}),
   });
@@ -86,6 +93,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },
     maxBatch: options.maxBatch ?? 1,
     shutdownTimeoutMs: 2000,
+    metrics,
+    ...options.app,
   });
   const url = await app.listen(0, "127.0.0.1");
   const auth = async (role: Role = "ADMIN", org = "demo", sub = `admin@${org}.test`) =>

@@ -68,13 +68,13 @@ async function deleteIds(b: BatchContext, entity: Entity, ids: string[], out: Ba
   let result: { changed: string[]; cascaded: number };
   const refused = new Set<string>();
   try {
-    result = await b.tx.transaction((sp) => attempt(sp as unknown as Database, ids));
+    result = await underSavepoint(b, (sp) => attempt(sp, ids));
   } catch (err) {
     if (!(err instanceof EngineError)) throw err;
     result = { changed: [], cascaded: 0 };
     for (const id of ids) {
       try {
-        const one = await b.tx.transaction((sp) => attempt(sp as unknown as Database, [id]));
+        const one = await underSavepoint(b, (sp) => attempt(sp, [id]));
         result.changed.push(...one.changed);
         result.cascaded += one.cascaded;
       } catch (e) {
@@ -89,6 +89,21 @@ async function deleteIds(b: BatchContext, entity: Entity, ids: string[], out: Ba
   const changed = new Set(result.changed);
   const missed = ids.filter((id) => !changed.has(id) && !refused.has(id));
   if (missed.length) await classifyMissed(b, entity, missed, out, "ALREADY_DELETED", true);
+}
+
+/** Runs `work` under a savepoint; if it rolls back, so does what it added to the transaction's tally. */
+async function underSavepoint<T>(b: BatchContext, work: (sp: Database) => Promise<T>): Promise<T> {
+  const tally = b.info.tally;
+  const before = tally && new Map(tally);
+  try {
+    return await b.tx.transaction((sp) => work(sp as unknown as Database));
+  } catch (err) {
+    if (tally && before) {
+      tally.clear();
+      for (const [k, n] of before) tally.set(k, n);
+    }
+    throw err;
+  }
 }
 
 /** Why target rows were left alone: gone/foreign (NOT_FOUND), or already in the wanted state. */

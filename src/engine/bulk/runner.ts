@@ -13,11 +13,13 @@ import { sql } from "drizzle-orm";
 import { tryLock } from "../../db/advisory-lock.js";
 import type { DatabaseHandle } from "../../db/database.js";
 import { ensureActor } from "../actors.js";
+import type { AuditInfo } from "../audit.js";
 import { EngineError } from "../errors.js";
 import { pgError } from "../pg-errors.js";
 import type { Registry } from "../registry.js";
 import { rows } from "../sql.js";
 import { lockAuditChain } from "../audit-chain.js";
+import { notify, reportTally, type EngineObserver, type Tally } from "../observer.js";
 import { inTransaction } from "../transaction.js";
 import { runBatch } from "./batch.js";
 import type { BulkEvents } from "./events.js";
@@ -41,6 +43,8 @@ export interface RunnerOptions {
   /** Called inside each batch's transaction before it runs (instrumentation, fault injection in tests). */
   beforeBatch?: (op: BulkOperation, batch: number) => void | Promise<void>;
   log?: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
+  /** Told about status changes, committed batches and the rows they changed (metrics, lifecycle logs). */
+  observer?: EngineObserver;
 }
 
 interface Claim {
@@ -48,8 +52,8 @@ interface Claim {
 }
 
 export class BulkRunner {
-  private readonly opts: Required<Omit<RunnerOptions, "beforeBatch" | "log">> &
-    Pick<RunnerOptions, "beforeBatch" | "log">;
+  private readonly opts: Required<Omit<RunnerOptions, "beforeBatch" | "log" | "observer">> &
+    Pick<RunnerOptions, "beforeBatch" | "log" | "observer">;
   private readonly working = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -133,6 +137,22 @@ export class BulkRunner {
           WHERE id = ${id}::uuid`,
     );
     await this.events.publish(id);
+    if (this.opts.observer?.bulkStatus) {
+      const op = await getOperation(this.handle.db, id);
+      if (op)
+        notify(this.opts.observer, "bulkStatus", {
+          id,
+          kind: op.kind,
+          status: op.status,
+          processed: op.processed,
+          skipped: op.skipped,
+          failed: op.failed,
+          cascaded: op.cascaded,
+          batches: op.batches,
+          elapsedSeconds: op.startedAt ? (Date.now() - op.startedAt.getTime()) / 1000 : null,
+          error: op.error,
+        });
+    }
   }
 
   private async work(id: string): Promise<void> {
@@ -140,14 +160,23 @@ export class BulkRunner {
     if (!op || (op.status !== "PENDING" && op.status !== "RUNNING")) return;
     await this.setStatus(id, "RUNNING");
     const ctx = { organizationId: op.organizationId, actor: op.createdBy, requestId: op.requestId ?? undefined };
-    const info = { ctx, actorId: await ensureActor(this.handle.db, ctx), operationId: op.id, reason: op.reason };
+    const info: AuditInfo = {
+      ctx,
+      actorId: await ensureActor(this.handle.db, ctx),
+      operationId: op.id,
+      reason: op.reason,
+    };
     while (!this.stopping) {
       op = (await getOperation(this.handle.db, id))!;
       if (op.cancelRequested) return this.setStatus(id, "CANCELLED");
       let outcome: BatchOutcome;
+      const tally: Tally = new Map();
+      const began = performance.now();
       try {
         outcome = await inTransaction(this.handle.db, async (tx) => {
           await lockAuditChain(tx, op!.organizationId);
+          tally.clear();
+          info.tally = tally;
           const current = (
             await rows<Record<string, unknown>>(
               tx,
@@ -190,6 +219,14 @@ export class BulkRunner {
         return this.setStatus(id, "FAILED", describe(err));
       }
       await this.events.publish(id);
+      reportTally(this.opts.observer, tally);
+      notify(this.opts.observer, "bulkBatch", {
+        id,
+        kind: op.kind,
+        processed: outcome.processed,
+        cascaded: outcome.cascaded,
+        seconds: (performance.now() - began) / 1000,
+      });
       if (outcome.done) return this.setStatus(id, "SUCCEEDED");
       if (this.opts.pauseMs) await new Promise((r) => setTimeout(r, this.opts.pauseMs));
     }

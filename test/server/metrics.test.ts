@@ -1,0 +1,211 @@
+/**
+ * GET /metrics after real traffic: every family moves when its event happens (requests and latency by
+ * operation, errors by code, WebSockets and subscriptions, soft deletes and restores by entity, bulk
+ * operations and their rows, purges, the pool), operation names stay bounded, and the endpoint honours its
+ * bearer token and its own port.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { listenMetrics } from "../../src/server/metrics-server.js";
+import { Metrics } from "../../src/server/metrics.js";
+import { startTestApi, type TestApi } from "../support/api.js";
+import { onPostgres } from "../support/db.js";
+import { must } from "../support/graph.js";
+import { wsClient } from "../support/ws.js";
+
+const METRICS_TOKEN = "metrics-token-metrics-token";
+
+/** Parses Prometheus text into `name{labels}` → value (labels in the order they are written). */
+function parse(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const at = line.lastIndexOf(" ");
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+let api: TestApi;
+let origin: string;
+
+async function scrape(): Promise<Map<string, number>> {
+  const res = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parse(await res.text());
+}
+
+const v = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
+
+async function until(check: () => Promise<boolean>, what: string) {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  api = await startTestApi({
+    bulk: { batchSize: 2 },
+    app: { metricsEndpoint: { enabled: true, token: METRICS_TOKEN } },
+  });
+  origin = new URL(api.url).origin;
+});
+afterAll(() => api?.close());
+
+describe("/metrics", () => {
+  test("answers only its bearer token", async () => {
+    expect((await fetch(`${origin}/metrics`)).status).toBe(401);
+    expect((await fetch(`${origin}/metrics`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect((await scrape()).size).toBeGreaterThan(0);
+  });
+
+  test("requests and latency by operation name and type; errors by code; unnamed and unparseable grouped", async () => {
+    const before = await scrape();
+    await api.http("query MetricsList { projects { totalCount } }");
+    await api.http("query MetricsList { projects { totalCount } }");
+    await api.http("{ viewer { role } }");
+    const viewer = await api.auth("VIEWER");
+    const forbidden = await api.http("query Trash { projects(onlyDeleted: true) { totalCount } }", undefined, viewer);
+    expect(forbidden.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const broken = (await api.http("query Broken { nope")).body.errors![0]!.extensions!.code as string;
+    const after = await scrape();
+    const named = 'graphql_requests_total{operation="MetricsList",type="query"}';
+    expect(v(after, named) - v(before, named)).toBe(2);
+    const hist = 'graphql_request_duration_seconds_count{operation="MetricsList",type="query"}';
+    expect(v(after, hist) - v(before, hist)).toBe(2);
+    const unnamed = 'graphql_requests_total{operation="unnamed",type="query"}';
+    expect(v(after, unnamed) - v(before, unnamed)).toBe(1);
+    const unknown = 'graphql_requests_total{operation="unknown",type="unknown"}';
+    expect(v(after, unknown) - v(before, unknown)).toBe(1);
+    const code = 'graphql_errors_total{code="FORBIDDEN"}';
+    expect(v(after, code) - v(before, code)).toBe(1);
+    const parsed = `graphql_errors_total{code="${broken}"}`;
+    expect(v(after, parsed) - v(before, parsed)).toBeGreaterThanOrEqual(1);
+  });
+
+  test("soft deletes and restores count rows by entity, cascades included", async () => {
+    const p = await must(api, `mutation { createProject(input: { slug: "metrics-p", name: "m" }) { id } }`);
+    const project = p.createProject.id;
+    for (let i = 0; i < 2; i++)
+      await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, { p: project });
+    const before = await scrape();
+    const del = await api.http(`mutation($id: ID!) { softDelete(id: $id) { operationId } }`, { id: project });
+    expect(del.body.errors).toBeUndefined();
+    // A dry run changes nothing, and counts nothing.
+    await api.http(`mutation($id: ID!) { restore(id: $id) { operationId } }`, { id: project });
+    await api.http(`mutation($id: ID!) { softDelete(id: $id, dryRun: true) { operationId } }`, { id: project });
+    const after = await scrape();
+    const d = (key: string) => v(after, key) - v(before, key);
+    expect(d('softdelete_rows_total{entity="Project",action="SOFT_DELETE"}')).toBe(1);
+    expect(d('softdelete_rows_total{entity="Task",action="SOFT_DELETE"}')).toBe(2);
+    expect(d('softdelete_rows_total{entity="Project",action="RESTORE"}')).toBe(1);
+    expect(d('softdelete_rows_total{entity="Task",action="RESTORE"}')).toBe(2);
+  });
+
+  test("bulk operations by status with rows processed and rows/s; purge runs and rows purged", async () => {
+    const p = await must(api, `mutation { createProject(input: { slug: "metrics-bulk", name: "m" }) { id } }`);
+    for (let i = 0; i < 5; i++)
+      await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+        p: p.createProject.id,
+      });
+    const before = await scrape();
+    const op = await must(
+      api,
+      `mutation($p: ID!) { bulkSoftDelete(filter: { type: Task, projectId: $p }, reason: "metrics") { id } }`,
+      { p: p.createProject.id },
+    );
+    await until(
+      async () =>
+        (await must(api, `query($id: ID!) { bulkOperation(id: $id) { status } }`, { id: op.bulkSoftDelete.id }))
+          .bulkOperation.status === "SUCCEEDED",
+      "the bulk operation",
+    );
+    const purge = await must(api, `mutation { purgeExpired(dryRun: false) { alreadyRunning } }`);
+    expect(purge.purgeExpired.alreadyRunning).toBe(false);
+    const after = await scrape();
+    const d = (key: string) => v(after, key) - v(before, key);
+    expect(d('bulk_operations_total{kind="SOFT_DELETE",status="RUNNING"}')).toBe(1);
+    expect(d('bulk_operations_total{kind="SOFT_DELETE",status="SUCCEEDED"}')).toBe(1);
+    expect(d('bulk_rows_processed_total{kind="SOFT_DELETE"}')).toBe(5);
+    expect(d('bulk_batch_duration_seconds_count{kind="SOFT_DELETE"}')).toBeGreaterThanOrEqual(3);
+    expect(v(after, 'bulk_rows_per_second{kind="SOFT_DELETE"}')).toBeGreaterThan(0);
+    expect(d('softdelete_rows_total{entity="Task",action="SOFT_DELETE"}')).toBe(5);
+    expect(d('purge_runs_total{outcome="done"}')).toBe(1);
+  });
+
+  test("open WebSockets and active subscriptions go up and back down", async () => {
+    const before = await scrape();
+    const { client } = wsClient(api.url, await api.auth());
+    // A subscription that stays open: progress of an operation left PENDING while the runner is stopped.
+    const queued = await must(api, `mutation { createProject(input: { slug: "metrics-ws", name: "w" }) { id } }`).then(
+      (r) => r.createProject.id,
+    );
+    await api.services.runner.stop();
+    const bulk = await must(api, `mutation($id: ID!) { bulkSoftDelete(ids: [$id]) { id } }`, { id: queued });
+    const events: unknown[] = [];
+    const done = new Promise<void>((resolve, reject) =>
+      client.subscribe(
+        {
+          query: `subscription($id: ID!) { bulkOperationProgress(id: $id) { status } }`,
+          variables: { id: bulk.bulkSoftDelete.id },
+        },
+        { next: (e) => void events.push(e), error: reject, complete: resolve },
+      ),
+    );
+    await until(async () => events.length > 0, "the first progress event");
+    const open = await scrape();
+    expect(v(open, "graphql_websocket_connections") - v(before, "graphql_websocket_connections")).toBe(1);
+    const subs = 'graphql_subscriptions_active{transport="websocket"}';
+    expect(v(open, subs) - v(before, subs)).toBe(1);
+    const subscribed = 'graphql_requests_total{operation="unnamed",type="subscription"}';
+    expect(v(open, subscribed) - v(before, subscribed)).toBe(1);
+    api.services.runner.start();
+    await done;
+    await client.dispose();
+    await until(
+      async () => v(await scrape(), "graphql_websocket_connections") === v(before, "graphql_websocket_connections"),
+      "the socket to close",
+    );
+    expect(v(await scrape(), subs)).toBe(v(before, subs));
+  });
+
+  test(`pool gauges ${onPostgres ? "are exported on PostgreSQL" : "are left out on PGlite (no pool)"}`, async () => {
+    const m = await scrape();
+    if (onPostgres) {
+      expect(m.get("db_pool_max")).toBeGreaterThan(0);
+      expect(m.has("db_pool_size")).toBe(true);
+      expect(m.has("db_pool_idle")).toBe(true);
+      expect(m.get("db_pool_waiting")).toBe(0);
+    } else expect(m.has("db_pool_max")).toBe(false);
+  });
+});
+
+describe("Metrics", () => {
+  test("operation names beyond the limit, and malformed ones, count as 'other'", () => {
+    const m = new Metrics({ maxOperationNames: 2, processMetrics: false });
+    expect(["A", "B", "C", "A", null, "x y", "B"].map((n) => m.operationLabel(n))).toEqual([
+      "A",
+      "B",
+      "other",
+      "A",
+      "unnamed",
+      "other",
+      "B",
+    ]);
+  });
+
+  test("process metrics, and METRICS_PORT: /metrics on a port of its own, nothing else there", async () => {
+    const m = new Metrics();
+    const served = await listenMetrics(m, 0, "127.0.0.1");
+    try {
+      const text = await (await fetch(served.url)).text();
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+      expect((await fetch(served.url.replace("/metrics", "/graphql"))).status).toBe(404);
+    } finally {
+      await served.close();
+    }
+  });
+});
