@@ -28,7 +28,8 @@ interface GraphqlFacts {
 const FACTS = "graphqlFacts";
 
 export class RequestLog {
-  private readonly byContext = new WeakMap<object, GraphqlFacts>();
+  /** Keyed by the context's viewer: Apollo hands plugins a shallow copy of the context, never the object itself. */
+  private readonly byViewer = new WeakMap<object, GraphqlFacts>();
 
   constructor(
     private readonly log: Logger,
@@ -49,6 +50,8 @@ export class RequestLog {
   middleware(): RequestHandler {
     return (req, res, next) => {
       const started = performance.now();
+      // Read now: a mounted router rewrites req.url while it handles the request.
+      const path = req.path;
       let written = false;
       const write = () => {
         if (written) return;
@@ -58,7 +61,7 @@ export class RequestLog {
         const line = {
           requestId: res.locals.requestId as string | undefined,
           method: req.method,
-          path: req.path,
+          path,
           status,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
           ...(facts && {
@@ -71,7 +74,7 @@ export class RequestLog {
           }),
         };
         if (status >= 500) this.log.error(line, "request");
-        else if (this.options.infoPaths.includes(req.path)) this.log.info(line, "request");
+        else if (this.options.infoPaths.includes(path)) this.log.info(line, "request");
         else this.log.debug(line, "request");
       };
       res.once("finish", write);
@@ -92,7 +95,7 @@ export class RequestLog {
       facts.subject = this.subjectHash(ctx.viewer.subject);
       facts.role = ctx.viewer.role;
       facts.organization = ctx.viewer.organizationSlug;
-      this.byContext.set(ctx, facts);
+      this.byViewer.set(ctx.viewer, facts);
       return ctx;
     } catch (err) {
       facts.errorCodes.push(codeOf(err as { extensions?: Record<string, unknown> }));
@@ -102,10 +105,10 @@ export class RequestLog {
 
   /** Records the operation and the error codes sent, for requests whose context went through `track`. */
   apolloPlugin(): ApolloServerPlugin<Context> {
-    const byContext = this.byContext;
+    const byViewer = this.byViewer;
     return {
       async requestDidStart({ contextValue }) {
-        const facts = byContext.get(contextValue);
+        const facts = contextValue?.viewer && byViewer.get(contextValue.viewer);
         if (!facts) return {};
         return {
           async didResolveOperation({ operation, operationName }) {

@@ -9,9 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import express from "express";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signToken } from "../../src/auth/token.js";
+import { mountDashboard } from "../../src/server/dashboard.js";
 import { startTestApi, TEST_SECRET, type TestApi } from "../support/api.js";
 import { onPostgres } from "../support/db.js";
 import { must } from "../support/graph.js";
@@ -29,6 +31,10 @@ let context: BrowserContext;
 let page: Page;
 let profile: string;
 const problems: string[] = [];
+/** Batches from this number on wait for `release` (the cancel test holds an operation RUNNING). */
+let holdFrom = Infinity;
+let release!: () => void;
+const released = new Promise<void>((r) => (release = r));
 const foreign: string[] = [];
 
 async function newTasks(n: number): Promise<{ project: string; tasks: string[] }> {
@@ -51,7 +57,16 @@ const opStatus = async (id: string) =>
 beforeAll(async () => {
   if (!hasChromium) return;
   // Slow batches, so that a running operation can be watched and cancelled.
-  api = await startTestApi({ bulk: { batchSize: 2, pauseMs: 150, pollMs: 100 } });
+  api = await startTestApi({
+    bulk: {
+      batchSize: 2,
+      pauseMs: 150,
+      pollMs: 100,
+      beforeBatch: async (_op, batch) => {
+        if (batch >= holdFrom) await released;
+      },
+    },
+  });
   const demoToken = await signToken({ sub: "admin@demo.test", role: "ADMIN", org: "demo" }, TEST_SECRET, 3_600_000);
   // The test server is built without the dashboard's demo token; the page is given one as an operator would.
   origin = new URL(api.url).origin;
@@ -156,20 +171,30 @@ describe("the operations dashboard in Chromium", () => {
   });
 
   browserTest("Cancel stops a running operation; Restore brings back what it deleted", async () => {
-    const { project, tasks } = await newTasks(30);
+    const { project, tasks } = await newTasks(10);
+    await api.services.runner.stop();
     const op = (
       await must(api, `mutation($p: ID!) { bulkSoftDelete(filter: { type: Task, projectId: $p }) { id } }`, {
         p: project,
       })
     ).bulkSoftDelete.id;
-    await expect.poll(async () => (await opStatus(op)).processed, { timeout: TIMEOUT }).toBeGreaterThan(0);
     await page.click("#refresh");
-    await page.locator(`tr[data-op="${op}"] button.cancel`).click();
+    const cancelButton = page.locator(`tr[data-op="${op}"] button.cancel`);
+    await cancelButton.waitFor();
+    // The first batch commits; the second waits (holding its transaction) until the page sends the cancel.
+    holdFrom = 2;
+    page.on("request", (r) => {
+      if (r.postData()?.includes("DashboardCancel")) release();
+    });
+    api.services.runner.start();
+    await page.waitForSelector(`tr[data-op="${op}"] .progress:not([data-progress="0"])`);
+    await cancelButton.click();
     await page.waitForSelector(`tr[data-op="${op}"] .status-CANCELLED`);
+    holdFrom = Infinity;
     const cancelled = await opStatus(op);
     expect(cancelled.status).toBe("CANCELLED");
-    expect(cancelled.processed).toBeLessThan(30);
     expect(cancelled.processed).toBeGreaterThan(0);
+    expect(cancelled.processed).toBeLessThan(10);
     await page.screenshot({ path: join(SHOTS, "bulk-cancelled.png"), fullPage: true });
 
     await page.locator(`tr[data-op="${op}"] button.restore`).click();
@@ -216,13 +241,28 @@ describe("serving", () => {
       expect(csp).toMatch(/(^|; )default-src 'self'(;|$)/);
       expect(csp).not.toMatch(/https?:|\*|unsafe/);
       const html = await res.text();
-      for (const src of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      for (const src of html.matchAll(/(?:src|href)="(?!data:)([^"]+)"/g)) {
         expect(src[1]).toMatch(/^\/dashboard\//);
         expect((await fetch(base + src[1])).status).toBe(200);
       }
       expect(await (await fetch(`${base}/dashboard/session.json`)).json()).toEqual({});
     } finally {
       if (!api) await local.close();
+    }
+  });
+
+  test("with a demo token (development on loopback, as main.ts decides) the page starts with it", async () => {
+    const app = express();
+    mountDashboard(app, { demoToken: "a.b.c" });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    try {
+      const { port } = server.address() as { port: number };
+      expect(await (await fetch(`http://127.0.0.1:${port}/dashboard/session.json`)).json()).toEqual({
+        demoToken: "a.b.c",
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

@@ -4,7 +4,9 @@
  * operations and their rows, purges, the pool), operation names stay bounded, and the endpoint honours its
  * bearer token and its own port.
  */
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { lifecycleLog } from "../../src/server/lifecycle-log.js";
 import { listenMetrics } from "../../src/server/metrics-server.js";
 import { Metrics } from "../../src/server/metrics.js";
 import { startTestApi, type TestApi } from "../support/api.js";
@@ -27,6 +29,9 @@ function parse(text: string): Map<string, number> {
 
 let api: TestApi;
 let origin: string;
+/** What the server logged, one parsed JSON line each. */
+const logged: any[] = [];
+const log = pino({ level: "debug" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
 
 async function scrape(): Promise<Map<string, number>> {
   const res = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -49,6 +54,8 @@ beforeAll(async () => {
   api = await startTestApi({
     bulk: { batchSize: 2 },
     app: { metricsEndpoint: { enabled: true, token: METRICS_TOKEN } },
+    log,
+    observer: lifecycleLog(log),
   });
   origin = new URL(api.url).origin;
 });
@@ -133,6 +140,59 @@ describe("/metrics", () => {
     expect(v(after, 'bulk_rows_per_second{kind="SOFT_DELETE"}')).toBeGreaterThan(0);
     expect(d('softdelete_rows_total{entity="Task",action="SOFT_DELETE"}')).toBe(5);
     expect(d('purge_runs_total{outcome="done"}')).toBe(1);
+    // The operation's lifecycle in the log: started, then succeeded with its counts and rate.
+    const lines = logged.filter((l) => l.bulkOperation === op.bulkSoftDelete.id);
+    expect(lines.map((l) => l.msg)).toEqual(["bulk operation started", "bulk operation succeeded"]);
+    expect(lines[1]).toMatchObject({ kind: "SOFT_DELETE", status: "SUCCEEDED", processed: 5, skipped: 0 });
+    expect(lines[1].rowsPerSecond).toBeGreaterThan(0);
+  });
+
+  test("one log line per GraphQL request: operation, organization, role, hashed subject, status, error codes", async () => {
+    const viewer = await api.auth("VIEWER", "demo", "someone@demo.test");
+    const res = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: viewer, "x-request-id": "log-line-1" },
+      body: JSON.stringify({ query: "query Trash { projects(onlyDeleted: true) { totalCount } }", variables: {} }),
+    });
+    expect(res.headers.get("x-request-id")).toBe("log-line-1");
+    await res.json();
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = logged.filter((l) => l.msg === "request" && l.requestId === "log-line-1");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      method: "POST",
+      path: "/graphql",
+      status: 200,
+      operationName: "Trash",
+      operationType: "query",
+      organization: "demo",
+      role: "VIEWER",
+      errorCodes: ["FORBIDDEN"],
+    });
+    expect(lines[0].durationMs).toBeGreaterThanOrEqual(0);
+    expect(lines[0].subject).toMatch(/^[0-9a-f]{16}$/);
+    const text = JSON.stringify(logged);
+    expect(text).not.toContain("someone@demo.test");
+    expect(text).not.toContain(viewer.slice("Bearer ".length));
+    // A bad token: 401, logged with its code and no caller.
+    const bad = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer nope", "x-request-id": "log-line-2" },
+      body: JSON.stringify({ query: "{ viewer { role } }" }),
+    });
+    expect(bad.status).toBe(401);
+    await bad.text();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logged.find((l) => l.requestId === "log-line-2")).toMatchObject({
+      status: 401,
+      errorCodes: ["UNAUTHENTICATED"],
+      subject: null,
+    });
+    // Probes log at debug only.
+    await (await fetch(`${origin}/healthz`, { headers: { "x-request-id": "log-line-3" } })).text();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logged.find((l) => l.requestId === "log-line-3")).toMatchObject({ level: 20, path: "/healthz" });
   });
 
   test("open WebSockets and active subscriptions go up and back down", async () => {
