@@ -221,11 +221,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...(opts.trustedDocuments ? [trustedDocumentsMiddleware(opts.trustedDocuments)] : []),
     readScopeMiddleware,
     expressMiddleware(apollo, {
-      context: ({ req, res }) => {
-        const requestId = res.locals.requestId as string;
-        if (introspection && req.headers.authorization === undefined) return anonymousContext(opts, requestId);
-        return requestLog.track(res, async () => makeContext(opts, await login(req.headers.authorization), requestId));
-      },
+      context: ({ req, res }) =>
+        requestLog.track(res, async () => {
+          const requestId = res.locals.requestId as string;
+          if (introspection && req.headers.authorization === undefined) return anonymousContext(opts, requestId);
+          return makeContext(opts, await login(req.headers.authorization), requestId);
+        }),
     }),
   );
   app.use(bodyErrorHandler(opts.log));

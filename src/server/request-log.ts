@@ -28,8 +28,11 @@ interface GraphqlFacts {
 const FACTS = "graphqlFacts";
 
 export class RequestLog {
-  /** Keyed by the context's viewer: Apollo hands plugins a shallow copy of the context, never the object itself. */
-  private readonly byViewer = new WeakMap<object, GraphqlFacts>();
+  /**
+   * Keyed by the context's logger, an object made per request: Apollo hands plugins a shallow copy of the context,
+   * never the object itself (and a tokenless context has no viewer to key by).
+   */
+  private readonly byRequest = new WeakMap<object, GraphqlFacts>();
 
   constructor(
     private readonly log: Logger,
@@ -92,10 +95,12 @@ export class RequestLog {
     res.locals[FACTS] = facts;
     try {
       const ctx = await make();
-      facts.subject = this.subjectHash(ctx.viewer.subject);
-      facts.role = ctx.viewer.role;
-      facts.organization = ctx.viewer.organizationSlug;
-      this.byViewer.set(ctx.viewer, facts);
+      if (!ctx.anonymous) {
+        facts.subject = this.subjectHash(ctx.viewer.subject);
+        facts.role = ctx.viewer.role;
+        facts.organization = ctx.viewer.organizationSlug;
+      }
+      this.byRequest.set(ctx.log, facts);
       return ctx;
     } catch (err) {
       facts.errorCodes.push(codeOf(err as { extensions?: Record<string, unknown> }));
@@ -105,10 +110,10 @@ export class RequestLog {
 
   /** Records the operation and the error codes sent, for requests whose context went through `track`. */
   apolloPlugin(): ApolloServerPlugin<Context> {
-    const byViewer = this.byViewer;
+    const byRequest = this.byRequest;
     return {
       async requestDidStart({ contextValue }) {
-        const facts = contextValue?.viewer && byViewer.get(contextValue.viewer);
+        const facts = contextValue?.log && byRequest.get(contextValue.log);
         if (!facts) return {};
         return {
           async didResolveOperation({ operation, operationName }) {
