@@ -193,7 +193,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ApolloServerPluginCacheControlDisabled(),
       requestChecks(opts.limits),
       refusalStatus(),
-      ...(opts.readCompiler === false ? [] : [readCompilerPlugin(readModel(opts.engine.registry))]),
+      ...(opts.readCompiler === false
+        ? []
+        : [readCompilerPlugin(readModel(opts.engine.registry), (outcome) => metrics.readCompiler.inc({ outcome }))]),
       errorLogging(opts.log),
       metrics.apolloPlugin() as ApolloServerPlugin<Context>,
       requestLog.apolloPlugin(),

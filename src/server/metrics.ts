@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of one instance (prom-client, text format on GET /metrics): GraphQL requests and their
- * latency by operation, errors by code, open WebSockets, SSE streams and subscriptions, the connection pool,
- * and what the engine reports through its observer (soft deletes and restores by entity, bulk operations,
+ * latency by operation, errors by code, open WebSockets, SSE streams and subscriptions, how queries were answered
+ * (read compiler or resolvers), the connection pool and the replicas, and what the engine reports through its observer (soft deletes and restores by entity, bulk operations,
  * purges), plus Node's process metrics.
  *
  * Invariant: every label takes a bounded set of values. Operation names are client-chosen, so only the first
@@ -15,6 +15,7 @@ import { type GraphQLError } from "graphql";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DatabaseHandle } from "../db/database.js";
 import { poolStats } from "../db/pool-stats.js";
+import type { ReplicaStatus } from "../db/replicas.js";
 import type { EngineObserver } from "../engine/observer.js";
 
 export const METRICS_PATH = "/metrics";
@@ -67,6 +68,12 @@ export class Metrics {
     name: "graphql_subscriptions_active",
     help: "Active GraphQL subscriptions, over every transport.",
     labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+  readonly readCompiler = new Counter({
+    name: "graphql_read_compiler_total",
+    help: "Query operations over HTTP by how they were answered: compiled (one SQL statement per root field) or resolvers (the compiler gave up); nothing with READ_COMPILER=off.",
+    labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
   readonly rowsChanged = new Counter({
@@ -132,11 +139,57 @@ export class Metrics {
           if (stats) this.set(pick(stats));
         },
       });
+    this.observeReplicas(handle);
     if (!handle.pool) return;
     gauge("db_pool_max", "Most connections the pool may open (DATABASE_POOL_MAX).", (s) => s.max);
     gauge("db_pool_size", "Connections open now, busy or idle.", (s) => s.total);
     gauge("db_pool_idle", "Idle connections.", (s) => s.idle);
     gauge("db_pool_waiting", "Requests queued for a connection.", (s) => s.waiting);
+  }
+
+  /** Per replica (DATABASE_REPLICA_URLS), read at scrape time: reads served, reads re-run on the primary, lag, health. */
+  private observeReplicas(handle: DatabaseHandle): void {
+    const replicas = handle.replicas;
+    if (!replicas) return;
+    const labelNames = ["replica"] as const;
+    const registers = [this.registry];
+    // The replica's own counters since start-up, copied at each scrape (they only grow, as a counter must).
+    const counter = (name: string, help: string, pick: (s: ReplicaStatus) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const s of replicas.status()) this.inc({ replica: s.name }, pick(s));
+        },
+      });
+    counter("db_replica_reads_total", "Reads a streaming replica served.", (s) => s.served);
+    counter(
+      "db_replica_fallbacks_total",
+      "Reads that failed on a replica and were re-run on the primary.",
+      (s) => s.fallbacks,
+    );
+    new Gauge({
+      name: "db_replica_lag_seconds",
+      help: "Replay lag of each replica at its last check (absent when it could not be measured).",
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const s of replicas.status()) if (s.lagMs !== null) this.set({ replica: s.name }, s.lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: "db_replica_healthy",
+      help: "1 when a replica serves reads, 0 while it is skipped (starting, lagging or failing).",
+      labelNames,
+      registers,
+      collect() {
+        for (const s of replicas.status()) this.set({ replica: s.name }, s.state === "healthy" ? 1 : 0);
+      },
+    });
   }
 
   /** The label value for a client-given operation name (see the module's invariant). */

@@ -8,11 +8,15 @@ import type { Context } from "../graphql/context.js";
 import { executeCompiled } from "../graphql/compile/execute-compiled.js";
 import type { ReadModel } from "../graphql/compile/read-model.js";
 
-export function readCompilerPlugin(model: ReadModel): ApolloServerPlugin<Context> {
+/** `onQuery` is told how each query operation was answered (for the metrics). */
+export function readCompilerPlugin(
+  model: ReadModel,
+  onQuery?: (outcome: "compiled" | "resolvers") => void,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async responseForOperation({ schema, document, operationName, request, contextValue, response }) {
+        async responseForOperation({ schema, document, operation, operationName, request, contextValue, response }) {
           const result = await executeCompiled(model, {
             schema,
             document,
@@ -20,6 +24,7 @@ export function readCompilerPlugin(model: ReadModel): ApolloServerPlugin<Context
             variables: request.variables,
             contextValue,
           });
+          if (operation.operation === "query") onQuery?.(result ? "compiled" : "resolvers");
           return result ? { http: response.http, body: { kind: "single", singleResult: result } } : null;
         },
       };

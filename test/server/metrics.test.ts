@@ -8,6 +8,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycleLog } from "../../src/server/lifecycle-log.js";
 import { listenMetrics } from "../../src/server/metrics-server.js";
+import type { DatabaseHandle } from "../../src/db/database.js";
+import type { ReplicaStatus } from "../../src/db/replicas.js";
 import { Metrics } from "../../src/server/metrics.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { onPostgres } from "../support/db.js";
@@ -90,6 +92,11 @@ describe("/metrics", () => {
     expect(v(after, code) - v(before, code)).toBe(1);
     const parsed = `graphql_errors_total{code="${broken}"}`;
     expect(v(after, parsed) - v(before, parsed)).toBeGreaterThanOrEqual(1);
+    // The two lists compile to SQL; `viewer` and the refused trash read go through the resolvers.
+    const compiled = 'graphql_read_compiler_total{outcome="compiled"}';
+    expect(v(after, compiled) - v(before, compiled)).toBe(2);
+    const resolvers = 'graphql_read_compiler_total{outcome="resolvers"}';
+    expect(v(after, resolvers) - v(before, resolvers)).toBe(2);
   });
 
   test("soft deletes and restores count rows by entity, cascades included", async () => {
@@ -155,6 +162,8 @@ describe("/metrics", () => {
       body: JSON.stringify({ query: "query Trash { projects(onlyDeleted: true) { totalCount } }", variables: {} }),
     });
     expect(res.headers.get("x-request-id")).toBe("log-line-1");
+    // Refused with no data: 400 over application/json (apollo-plugins.ts refusalStatus).
+    expect(res.status).toBe(400);
     await res.json();
     await new Promise((r) => setTimeout(r, 50));
     const lines = logged.filter((l) => l.msg === "request" && l.requestId === "log-line-1");
@@ -163,7 +172,7 @@ describe("/metrics", () => {
       level: 30,
       method: "POST",
       path: "/graphql",
-      status: 200,
+      status: 400,
       operationName: "Trash",
       operationType: "query",
       organization: "demo",
@@ -184,15 +193,35 @@ describe("/metrics", () => {
     expect(bad.status).toBe(401);
     await bad.text();
     await new Promise((r) => setTimeout(r, 50));
-    expect(logged.find((l) => l.requestId === "log-line-2")).toMatchObject({
+    expect(logged.find((l) => l.msg === "request" && l.requestId === "log-line-2")).toMatchObject({
       status: 401,
       errorCodes: ["UNAUTHENTICATED"],
       subject: null,
     });
+    // Tokenless introspection: its context has no viewer; logged with its operation and no caller.
+    const tokenless = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "log-line-4" },
+      body: JSON.stringify({ query: "query Types { __schema { queryType { name } } }" }),
+    });
+    expect(tokenless.status).toBe(200);
+    await tokenless.text();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logged.find((l) => l.msg === "request" && l.requestId === "log-line-4")).toMatchObject({
+      status: 200,
+      operationName: "Types",
+      operationType: "query",
+      subject: null,
+      organization: null,
+      errorCodes: [],
+    });
     // Probes log at debug only.
     await (await fetch(`${origin}/healthz`, { headers: { "x-request-id": "log-line-3" } })).text();
     await new Promise((r) => setTimeout(r, 50));
-    expect(logged.find((l) => l.requestId === "log-line-3")).toMatchObject({ level: 20, path: "/healthz" });
+    expect(logged.find((l) => l.msg === "request" && l.requestId === "log-line-3")).toMatchObject({
+      level: 20,
+      path: "/healthz",
+    });
   });
 
   test("open WebSockets and active subscriptions go up and back down", async () => {
@@ -254,6 +283,27 @@ describe("Metrics", () => {
       "other",
       "B",
     ]);
+  });
+
+  test("replicas: reads served, fallbacks, lag and health per replica, read at scrape time", async () => {
+    const status: ReplicaStatus[] = [
+      { name: "r1:5432/app", state: "healthy", lagMs: 120, error: null, served: 7, fallbacks: 1 },
+      { name: "r2:5432/app", state: "failing", lagMs: null, error: "down", served: 0, fallbacks: 0 },
+    ];
+    const m = new Metrics({ processMetrics: false });
+    m.observePool({ kind: "postgres", replicas: { status: () => status } } as unknown as DatabaseHandle);
+    const first = parse(await m.registry.metrics());
+    expect(first.get('db_replica_reads_total{replica="r1:5432/app"}')).toBe(7);
+    expect(first.get('db_replica_fallbacks_total{replica="r1:5432/app"}')).toBe(1);
+    expect(first.get('db_replica_lag_seconds{replica="r1:5432/app"}')).toBe(0.12);
+    expect(first.has('db_replica_lag_seconds{replica="r2:5432/app"}')).toBe(false);
+    expect(first.get('db_replica_healthy{replica="r1:5432/app"}')).toBe(1);
+    expect(first.get('db_replica_healthy{replica="r2:5432/app"}')).toBe(0);
+    status[0] = { ...status[0]!, served: 9, state: "lagging", lagMs: 6000 };
+    const second = parse(await m.registry.metrics());
+    expect(second.get('db_replica_reads_total{replica="r1:5432/app"}')).toBe(9);
+    expect(second.get('db_replica_healthy{replica="r1:5432/app"}')).toBe(0);
+    expect(second.get('db_replica_lag_seconds{replica="r1:5432/app"}')).toBe(6);
   });
 
   test("process metrics, and METRICS_PORT: /metrics on a port of its own, nothing else there", async () => {
