@@ -24,7 +24,7 @@ export function readCompilerPlugin(
             variables: request.variables,
             contextValue,
           });
-          if (operation.operation === "query") onQuery?.(result ? "compiled" : "resolvers");
+          if (operation?.operation === "query") onQuery?.(result ? "compiled" : "resolvers");
           return result ? { http: response.http, body: { kind: "single", singleResult: result } } : null;
         },
       };
