@@ -36,13 +36,14 @@ import { cors } from "./cors.js";
 import { mountDashboard, type DashboardOptions } from "./dashboard.js";
 import { sendErrors } from "./error-response.js";
 import { mountIde, type IdeOptions } from "./ide.js";
-import { Metrics, METRICS_PATH, webSocketMetrics } from "./metrics.js";
+import { Metrics, METRICS_PATH } from "./metrics.js";
 import { OrganizationDirectory } from "./organizations.js";
 import { readinessHandler } from "./readiness.js";
 import { readCompilerPlugin } from "./read-compiler-plugin.js";
 import { RequestLog } from "./request-log.js";
 import { onlyQueries, readScopeMiddleware } from "./read-routing.js";
 import { sseHandler, SSE_PATH_SUFFIX } from "./sse.js";
+import { StreamOperations } from "./stream-operations.js";
 import { trustedDocumentsMiddleware, type TrustedDocuments } from "./trusted-documents.js";
 import { MAX_TOKENS } from "./stream-operation.js";
 import { serveWebSocket } from "./websocket.js";
@@ -168,8 +169,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const ws = serveWebSocket(httpServer, GRAPHQL_PATH, {
     ...pipeline,
     authenticate: login,
-    context: (viewer) => makeContext(opts, viewer, randomUUID()),
-    metrics: webSocketMetrics(metrics),
+    context: (viewer, requestId) => makeContext(opts, viewer, requestId),
+    metrics,
+    operations: new StreamOperations("websocket", metrics, requestLog),
   });
 
   const apollo = new ApolloServer<Context>({
@@ -207,7 +209,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.use(
     GRAPHQL_PATH + SSE_PATH_SUFFIX,
     json,
-    sseHandler({ ...pipeline, authenticate: login, context: (viewer, id) => makeContext(opts, viewer, id) }),
+    sseHandler({
+      ...pipeline,
+      authenticate: login,
+      context: (viewer, id) => makeContext(opts, viewer, id),
+      metrics,
+      operations: new StreamOperations("sse", metrics, requestLog),
+    }),
   );
   app.use(
     GRAPHQL_PATH,

@@ -66,7 +66,13 @@ export class Metrics {
   });
   readonly subscriptions = new Gauge({
     name: "graphql_subscriptions_active",
-    help: "Active GraphQL subscriptions, over every transport.",
+    help: "Active GraphQL subscriptions, by transport (websocket, sse).",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+  readonly subscriptionEvents = new Counter({
+    name: "graphql_subscription_events_total",
+    help: "Results sent to subscribers, by transport (websocket, sse).",
     labelNames: ["transport"] as const,
     registers: [this.registry],
   });
@@ -202,12 +208,27 @@ export class Metrics {
     return name;
   }
 
-  /** Counts one finished operation. */
+  /** Counts one operation (over HTTP: when its response is sent; streaming: when it starts executing). */
   operationDone(name: string | null | undefined, type: OperationType, seconds: number, codes: string[]): void {
     const labels = { operation: type === "unknown" ? "unknown" : this.operationLabel(name), type };
     this.requests.inc(labels);
     this.duration.observe(labels, seconds);
+    this.countErrors(codes);
+  }
+
+  /** Counts errors sent to a client, by code. */
+  countErrors(codes: readonly string[]): void {
     for (const code of codes) this.errors.inc({ code: errorCodeLabel(code) });
+  }
+
+  /** Counts the open sockets of a WebSocketServer, authenticated or not. */
+  trackWebSockets(server: {
+    on(event: "connection", fn: (socket: { once(e: "close", fn: () => void): void }) => void): void;
+  }): void {
+    server.on("connection", (socket) => {
+      this.webSockets.inc();
+      socket.once("close", () => this.webSockets.dec());
+    });
   }
 
   /** Turns what the engine reports into metrics. */
@@ -227,7 +248,7 @@ export class Metrics {
     },
   };
 
-  /** Counts GraphQL operations over HTTP (subscriptions over WebSocket are counted by the server's hooks). */
+  /** Counts GraphQL operations over HTTP (the streaming transports count theirs through stream-operations.ts). */
   apolloPlugin(): ApolloServerPlugin {
     return {
       requestDidStart: async () => {
@@ -285,40 +306,4 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(m[1]!);
   const wanted = Buffer.from(token);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
-/** The WebSocket side: open connections, active subscriptions, and operations run over graphql-ws. */
-export function webSocketMetrics(metrics: Metrics) {
-  const active = new WeakMap<object, Set<string>>();
-  return {
-    /** Counts open sockets of a WebSocketServer, authenticated or not. */
-    track(server: { on(event: "connection", fn: (socket: { once(e: "close", fn: () => void): void }) => void): void }) {
-      server.on("connection", (socket) => {
-        metrics.webSockets.inc();
-        socket.once("close", () => metrics.webSockets.dec());
-      });
-    },
-    /** graphql-ws onOperation: the operation was validated and started. */
-    operation(
-      ctx: object,
-      id: string,
-      name: string | null | undefined,
-      type: OperationType,
-      result: unknown,
-      startedAt: number,
-    ) {
-      const streaming = typeof (result as AsyncIterable<unknown>)?.[Symbol.asyncIterator] === "function";
-      const errors = streaming ? [] : ((result as { errors?: GraphQLError[] })?.errors ?? []);
-      metrics.operationDone(name, type, (performance.now() - startedAt) / 1000, errors.map(codeOf));
-      if (!streaming) return;
-      let ids = active.get(ctx);
-      if (!ids) active.set(ctx, (ids = new Set()));
-      ids.add(id);
-      metrics.subscriptions.inc({ transport: "websocket" });
-    },
-    /** graphql-ws onComplete: called for every operation's end, the socket's close included. */
-    complete(ctx: object, id: string) {
-      if (active.get(ctx)?.delete(id)) metrics.subscriptions.dec({ transport: "websocket" });
-    },
-  };
 }

@@ -1,7 +1,9 @@
 /**
  * One structured log line per HTTP request, written when the response is finished (or the client went away):
  * request id, method, path, status, duration, and for GraphQL the operation name and type, the caller's
- * organization and role, a keyed hash of its subject, and the error codes sent.
+ * organization and role, a keyed hash of its subject, and the error codes sent. Operations over WebSocket and SSE
+ * get the same line ("operation", with their transport and the number of results sent) when they end
+ * (stream-operations.ts).
  *
  * Invariant: no secrets and no personal data. Headers, variables, query text and response bodies are never
  * logged; the token subject (often an email) appears only as an HMAC under the server's secret, so lines of one
@@ -12,7 +14,7 @@ import { createHmac } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import type { Context } from "../graphql/context.js";
+import type { Context, Viewer } from "../graphql/context.js";
 import { codeOf } from "./metrics.js";
 
 /** What the GraphQL layer learns about a request, for its log line. */
@@ -106,6 +108,34 @@ export class RequestLog {
       facts.errorCodes.push(codeOf(err as { extensions?: Record<string, unknown> }));
       throw err;
     }
+  }
+
+  /** The line of an operation over a streaming transport, written when it ends. */
+  streamOperation(op: {
+    transport: string;
+    requestId: string;
+    viewer: Viewer | undefined;
+    operationName: string | null;
+    operationType: string | null;
+    durationMs: number;
+    /** Results sent (a subscription's events; 1 for a query or mutation). */
+    events: number;
+    errorCodes: readonly string[];
+  }): void {
+    const line = {
+      requestId: op.requestId,
+      transport: op.transport,
+      operationName: op.operationName ? op.operationName.slice(0, 100) : null,
+      operationType: op.operationType,
+      organization: op.viewer?.organizationSlug ?? null,
+      role: op.viewer?.role ?? null,
+      subject: op.viewer ? this.subjectHash(op.viewer.subject) : null,
+      durationMs: Math.round(op.durationMs * 10) / 10,
+      events: op.events,
+      errorCodes: [...new Set(op.errorCodes)],
+    };
+    if (op.errorCodes.includes("INTERNAL_SERVER_ERROR")) this.log.error(line, "operation");
+    else this.log.info(line, "operation");
   }
 
   /** Records the operation and the error codes sent, for requests whose context went through `track`. */

@@ -4,28 +4,38 @@
  * `Accept: text/event-stream`) and its "single connection" mode (PUT to reserve a stream, GET to listen, POST
  * operations with `x-graphql-event-stream-token`). Every request carries `Authorization: Bearer <token>` (so a
  * browser preflights every cross-origin one: no CSRF through a simple request); each
- * operation goes through the same pipeline as over WebSocket (limits, introspection, trusted documents, masking).
+ * operation goes through the same pipeline as over WebSocket (limits, introspection, trusted documents, masking)
+ * and is counted and logged when it ends (stream-operations.ts).
  */
 import { randomUUID } from "node:crypto";
-import type { Request, RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { ExecutionResult } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/express";
 import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../graphql/errors.js";
+import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
+import type { StreamOperation, StreamOperations } from "./stream-operations.js";
 
 export const SSE_PATH_SUFFIX = "/stream";
 
 export interface SseOptions extends StreamPipelineOptions {
   authenticate(authorization: unknown): Promise<Viewer>;
   context(viewer: Viewer, requestId: string): Context;
+  /** Counts open event streams. */
+  metrics: Metrics;
+  /** Metrics and a log line per operation. */
+  operations: StreamOperations;
 }
 
 const json = { "content-type": "application/json; charset=utf-8" };
 
 export function sseHandler(options: SseOptions): RequestHandler {
   const viewers = new WeakMap<Request, Viewer>();
+  // Each operation arrives in an HTTP request of its own (in both modes): graphql-sse hands that request to
+  // every hook of the operation.
+  const live = new WeakMap<object, StreamOperation>();
   const contextOf = (req: { raw: Request; context: { res: { locals: Record<string, unknown> } } }) =>
     options.context(viewers.get(req.raw)!, String(req.context.res.locals.requestId ?? randomUUID()));
   const handler = createHandler<Context>({
@@ -48,6 +58,8 @@ export function sseHandler(options: SseOptions): RequestHandler {
     context: (req) => contextOf(req),
     // Refusals are results, sent in the stream like any other (graphql-sse does so for validation errors).
     onSubscribe: (req, params) => {
+      const requestId = String(req.context.res.locals.requestId ?? randomUUID());
+      live.set(req, options.operations.begin(viewers.get(req.raw), requestId));
       const prepared = prepareOperation(params, options);
       // (graphql-sse recognises a result by its `data` key; undefined is left out of the JSON.)
       return Array.isArray(prepared)
@@ -59,9 +71,34 @@ export function sseHandler(options: SseOptions): RequestHandler {
     // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
     execute: executeInReadScope as never,
     subscribe: subscribeSafely as never,
-    onNext: (ctx, _req, result) => maskResult(result as ExecutionResult, options, ctx),
+    onOperation: (_ctx, req, args, result) => void live.get(req)?.started(args, result),
+    onNext: (ctx, req, result) => {
+      const masked = maskResult(result as ExecutionResult, options, ctx);
+      live.get(req)?.sent(masked);
+      return masked;
+    },
+    // Also when the client goes away mid-subscription (graphql-sse returns the stream, which then completes). An
+    // operation the client cancels (DELETE) before it starts gets no hook and no log line.
+    onComplete: (_ctx, req) => {
+      live.get(req)?.end();
+      live.delete(req);
+    },
   });
   return (req, res, next) => {
+    countEventStream(res, options.metrics);
     handler(req, res).catch(next);
   };
+}
+
+/** Counts the response while it is an open event stream (graphql-sse writes every header in one writeHead). */
+function countEventStream(res: Response, metrics: Metrics): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+  res.writeHead = ((...args: unknown[]) => {
+    const headers = args.find((a): a is Record<string, unknown> => typeof a === "object" && a !== null);
+    if (String(headers?.["content-type"] ?? "").startsWith("text/event-stream")) {
+      metrics.sseStreams.inc();
+      res.once("close", () => metrics.sseStreams.dec());
+    }
+    return writeHead(...args);
+  }) as Response["writeHead"];
 }

@@ -1,30 +1,36 @@
 /**
  * GraphQL over WebSocket (graphql-ws) on the GraphQL path: authenticated once per connection from the
  * `connection_init` payload (a bad token closes the socket with 4401), then every operation goes through the
- * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE.
+ * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE;
+ * each operation is counted and logged when it ends (stream-operations.ts).
  */
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { getOperationAST, type GraphQLFormattedError } from "graphql";
+import type { GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../graphql/errors.js";
-import type { OperationType, webSocketMetrics } from "./metrics.js";
+import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
+import type { StreamOperation, StreamOperations } from "./stream-operations.js";
 
 export interface WebSocketOptions extends StreamPipelineOptions {
   authenticate(authorization: unknown): Promise<Viewer>;
-  context(viewer: Viewer): Context;
-  /** Counts connections, operations and active subscriptions. */
-  metrics?: ReturnType<typeof webSocketMetrics>;
+  context(viewer: Viewer, requestId: string): Context;
+  /** Counts open connections. */
+  metrics: Metrics;
+  /** Metrics and a log line per operation. */
+  operations: StreamOperations;
 }
 
 export function serveWebSocket(httpServer: Server, path: string, options: WebSocketOptions) {
   const wsServer = new WebSocketServer({ server: httpServer, path });
-  const metrics = options.metrics;
-  metrics?.track(wsServer);
-  const started = new WeakMap<object, Map<string, number>>();
+  options.metrics.trackWebSockets(wsServer);
+  // The operations of each connection by their graphql-ws id, from subscribe to complete.
+  const live = new WeakMap<object, Map<string, StreamOperation>>();
+  const opOf = (ctx: object, id: string) => live.get(ctx)?.get(id);
   const cleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       onConnect: async (ctx) => {
@@ -39,30 +45,42 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
         }
       },
       onSubscribe: (ctx, id, payload) => {
-        if (metrics) {
-          if (!started.has(ctx)) started.set(ctx, new Map());
-          started.get(ctx)!.set(id, performance.now());
+        const op = options.operations.begin(ctx.extra.viewer);
+        const prepared = prepareOperation(payload, options);
+        if (Array.isArray(prepared)) {
+          // A refusal: graphql-ws sends it as an error message and calls no other hook of ours for this id.
+          op.sent({ errors: prepared });
+          op.end();
+          return prepared;
         }
-        return prepareOperation(payload, options);
+        if (!live.has(ctx)) live.set(ctx, new Map());
+        live.get(ctx)!.set(id, op);
+        return prepared;
       },
       onOperation: (ctx, id, _payload, args, result) => {
-        if (!metrics) return undefined;
-        const type: OperationType = getOperationAST(args.document, args.operationName)?.operation ?? "unknown";
-        const at = started.get(ctx)?.get(id) ?? performance.now();
-        started.get(ctx)?.delete(id);
-        metrics.operation(ctx, id, args.operationName, type, result, at);
+        opOf(ctx, id)?.started(args, result);
         return undefined;
       },
-      onComplete: (ctx, id) => metrics?.complete(ctx, id),
+      // Called for every operation that got past onSubscribe, when it ends for whatever reason.
+      onComplete: (ctx, id) => {
+        opOf(ctx, id)?.end();
+        live.get(ctx)?.delete(id);
+      },
       // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
       execute: executeInReadScope,
-      context: (ctx) => options.context(ctx.extra.viewer!),
+      context: (ctx, id) => options.context(ctx.extra.viewer!, opOf(ctx, id)?.requestId ?? randomUUID()),
       subscribe: subscribeSafely,
-      onNext: (_ctx, _id, _payload, args, result) =>
-        maskResult(result, options, args.contextValue as Context | undefined),
+      onNext: (ctx, id, _payload, args, result) => {
+        const masked = maskResult(result, options, args.contextValue as Context | undefined);
+        opOf(ctx, id)?.sent(masked);
+        return masked;
+      },
       // Errors graphql-ws raises itself (a stream that throws despite subscribeSafely).
-      onError: (_ctx, _id, _payload, errors) =>
-        maskResult({ errors }, options).errors as unknown as readonly GraphQLFormattedError[],
+      onError: (ctx, id, _payload, errors) => {
+        const masked = maskResult({ errors }, options);
+        opOf(ctx, id)?.sent(masked);
+        return masked.errors as unknown as readonly GraphQLFormattedError[];
+      },
     },
     wsServer,
   );

@@ -14,7 +14,8 @@ import { Metrics } from "../../src/server/metrics.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { onPostgres } from "../support/db.js";
 import { must } from "../support/graph.js";
-import { wsClient } from "../support/ws.js";
+import { sseClient, sseResults } from "../support/sse.js";
+import { wsClient, wsExec } from "../support/ws.js";
 
 const METRICS_TOKEN = "metrics-token-metrics-token";
 
@@ -258,6 +259,122 @@ describe("/metrics", () => {
       "the socket to close",
     );
     expect(v(await scrape(), subs)).toBe(v(before, subs));
+  });
+
+  test("one log line per WebSocket operation when it ends: a query, a refusal, a subscription with its events", async () => {
+    const before = await scrape();
+    const from = logged.length;
+    const { client } = wsClient(api.url, await api.auth("ADMIN", "demo", "ws-logger@demo.test"));
+    try {
+      const ok = await wsExec(client, "query WsViewer { viewer { role } }");
+      expect(ok).toEqual({ data: { viewer: { role: "ADMIN" } } });
+      await expect(wsExec(client, "query WsBroken { nope")).rejects.toBeDefined();
+      const project = await must(api, `mutation { createProject(input: { slug: "metrics-wslog", name: "w" }) { id } }`);
+      const bulk = await must(api, `mutation($id: ID!) { bulkSoftDelete(ids: [$id]) { id } }`, {
+        id: project.createProject.id,
+      });
+      const events: unknown[] = [];
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe(
+          {
+            query: `subscription WsProgress($id: ID!) { bulkOperationProgress(id: $id) { status } }`,
+            variables: { id: bulk.bulkSoftDelete.id },
+          },
+          { next: (e) => void events.push(e), error: reject, complete: resolve },
+        ),
+      );
+      const wsLines = () => logged.slice(from).filter((l) => l.msg === "operation" && l.transport === "websocket");
+      await until(async () => wsLines().length >= 3, "three WebSocket log lines");
+      const lines = wsLines();
+      const named = (name: string | null) => lines.filter((l) => l.operationName === name);
+      expect(named("WsViewer")).toHaveLength(1);
+      expect(named("WsViewer")[0]).toMatchObject({
+        level: 30,
+        operationType: "query",
+        organization: "demo",
+        role: "ADMIN",
+        events: 1,
+        errorCodes: [],
+      });
+      expect(named("WsViewer")[0].subject).toMatch(/^[0-9a-f]{16}$/);
+      expect(named("WsViewer")[0].requestId).toMatch(/^[0-9a-f-]{36}$/);
+      // The refusal: no operation resolved, its code kept.
+      expect(named(null)).toHaveLength(1);
+      expect(named(null)[0]).toMatchObject({ operationType: null, events: 1, errorCodes: ["GRAPHQL_PARSE_FAILED"] });
+      expect(named("WsProgress")).toHaveLength(1);
+      expect(named("WsProgress")[0]).toMatchObject({ operationType: "subscription", events: events.length });
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.at(-1)).toEqual({ data: { bulkOperationProgress: { status: "SUCCEEDED" } } });
+      expect(JSON.stringify(lines)).not.toContain("ws-logger@demo.test");
+      const after = await scrape();
+      const d = (key: string) => v(after, key) - v(before, key);
+      expect(d('graphql_requests_total{operation="WsViewer",type="query"}')).toBe(1);
+      expect(d('graphql_requests_total{operation="WsProgress",type="subscription"}')).toBe(1);
+      expect(d('graphql_requests_total{operation="unknown",type="unknown"}')).toBe(1);
+      expect(d('graphql_errors_total{code="GRAPHQL_PARSE_FAILED"}')).toBe(1);
+      expect(d('graphql_subscription_events_total{transport="websocket"}')).toBe(events.length);
+      expect(d('graphql_subscriptions_active{transport="websocket"}')).toBe(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test("SSE: open streams and active subscriptions go up and back down; one log line per operation", async () => {
+    const before = await scrape();
+    const queued = await must(api, `mutation { createProject(input: { slug: "metrics-sse", name: "s" }) { id } }`).then(
+      (r) => r.createProject.id,
+    );
+    await api.services.runner.stop();
+    const bulk = await must(api, `mutation($id: ID!) { bulkSoftDelete(ids: [$id]) { id } }`, { id: queued });
+    const client = sseClient(api.url, await api.auth("ADMIN", "demo", "sse-logger@demo.test"));
+    try {
+      expect(await sseResults(client, "query SseViewer { viewer { role } }")).toEqual([
+        { data: { viewer: { role: "ADMIN" } } },
+      ]);
+      const events: unknown[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        client.subscribe(
+          {
+            query: `subscription SseProgress($id: ID!) { bulkOperationProgress(id: $id) { status } }`,
+            variables: { id: bulk.bulkSoftDelete.id },
+          },
+          { next: (e) => void events.push(e), error: reject, complete: resolve },
+        ),
+      );
+      await until(async () => events.length > 0, "the first progress event over SSE");
+      const open = await scrape();
+      expect(v(open, "graphql_sse_streams") - v(before, "graphql_sse_streams")).toBe(1);
+      const subs = 'graphql_subscriptions_active{transport="sse"}';
+      expect(v(open, subs) - v(before, subs)).toBe(1);
+      api.services.runner.start();
+      await done;
+      await until(
+        async () => v(await scrape(), "graphql_sse_streams") === v(before, "graphql_sse_streams"),
+        "the event stream to close",
+      );
+      const after = await scrape();
+      expect(v(after, subs)).toBe(v(before, subs));
+      const d = (key: string) => v(after, key) - v(before, key);
+      expect(d('graphql_requests_total{operation="SseViewer",type="query"}')).toBe(1);
+      expect(d('graphql_requests_total{operation="SseProgress",type="subscription"}')).toBe(1);
+      expect(d('graphql_subscription_events_total{transport="sse"}')).toBe(events.length);
+      const lines = logged.filter((l) => l.msg === "operation" && l.transport === "sse");
+      expect(lines.find((l) => l.operationName === "SseViewer")).toMatchObject({
+        operationType: "query",
+        role: "ADMIN",
+        organization: "demo",
+        events: 1,
+        errorCodes: [],
+      });
+      expect(lines.find((l) => l.operationName === "SseProgress")).toMatchObject({
+        operationType: "subscription",
+        events: events.length,
+      });
+      expect(JSON.stringify(lines)).not.toContain("sse-logger@demo.test");
+    } finally {
+      api.services.runner.start();
+      client.dispose();
+    }
   });
 
   test(`pool gauges ${onPostgres ? "are exported on PostgreSQL" : "are left out on PGlite (no pool)"}`, async () => {
