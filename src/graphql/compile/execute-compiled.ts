@@ -43,7 +43,7 @@ export async function executeCompiled(model: ReadModel, request: CompiledRequest
   try {
     values = await Promise.all(
       fields.map(async (f) =>
-        f.statement ? ((await rows<{ j: unknown }>(ctx.engine.db, f.statement))[0]?.j ?? null) : f.constant,
+        f.statement ? parseJson((await rows<{ j: string | null }>(ctx.engine.db, f.statement))[0]?.j) : f.constant,
       ),
     );
   } catch (err) {
@@ -54,4 +54,9 @@ export async function executeCompiled(model: ReadModel, request: CompiledRequest
   const data: Record<string, unknown> = {};
   fields.forEach((f, i) => (data[f.key] = values[i]));
   return { data };
+}
+
+/** A statement's answer is JSON text (see compile-read.ts). */
+function parseJson(text: string | null | undefined): unknown {
+  return text == null ? null : JSON.parse(text);
 }

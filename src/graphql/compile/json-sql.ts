@@ -1,5 +1,5 @@
 /**
- * SQL expressions that print values exactly as the GraphQL serializers do, so an answer built by PostgreSQL is
+ * JSON as text, built by concatenation, and SQL expressions that print values exactly as the GraphQL serializers do, so an answer built by PostgreSQL is
  * byte-identical to one built by graphql-js: global ids (base64url of "Type:uuid", see ../ids.ts), cursors
  * (base64url of the JSON array [created_at as PostgreSQL prints it, id], see encodeCursor in engine/read.ts) and
  * DateTime values (graphql-scalars prints `Date#toISOString()`: UTC, milliseconds truncated, a `Z`).
@@ -38,4 +38,40 @@ export function cursorSql(createdAt: PgColumn, id: PgColumn): SQL {
 
 export function dateTimeSql(column: PgColumn): SQL {
   return sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** The JSON string of a GraphQL name (`__typename`): a literal. */
+export function nameString(name: string): SQL {
+  nameLiteral(name);
+  return sql.raw(`'"${name}"'`);
+}
+
+/**
+ * The JSON string of `text` whose characters never need escaping (base64url, digits, `-:.TZ`): global ids,
+ * cursors, DateTime values. NULL stays NULL.
+ */
+export function jsonSafeString(text: SQL): SQL {
+  return sql`'"' || ${text} || '"'`;
+}
+
+/** Any column's JSON text (to_json escapes strings), `null` for NULL. */
+export function jsonValue(column: PgColumn): SQL {
+  return sql`coalesce(to_json(${column})::text, 'null')`;
+}
+
+/** `null` when `json` is NULL (an absent row, a NULL column): concatenation must never meet a NULL. */
+export function jsonNullable(json: SQL): SQL {
+  return sql`coalesce(${json}, 'null')`;
+}
+
+/** A JSON object of non-NULL JSON texts under GraphQL response keys (names: they need no escaping). */
+export function jsonObject(parts: [string, SQL][]): SQL {
+  if (!parts.length) return sql.raw(`'{}'`);
+  const pieces: SQL[] = [];
+  parts.forEach(([key, value], i) => {
+    nameLiteral(key);
+    pieces.push(sql.raw(`'${i === 0 ? "{" : ","}"${key}":'`), value);
+  });
+  pieces.push(sql.raw(`'}'`));
+  return sql`(${sql.join(pieces, sql` || `)})`;
 }
