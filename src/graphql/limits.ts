@@ -1,6 +1,8 @@
 /**
- * Rejects abusive operations before execution: too deep a selection, or too high an estimated cost
- * (each field costs 1, and a list field multiplies its children by its `first`).
+ * Rejects abusive operations before execution: too deep a selection, too many aliases of one field in one
+ * selection set, or too high an estimated cost. Costs follow what a field makes the database do: a plain field 1,
+ * a connection READ_COST plus its children times `first`, a `totalCount` COUNT_COST (it counts every matching row),
+ * and the reports in HEAVY_FIELDS their own price.
  */
 import {
   GraphQLError,
@@ -18,7 +20,20 @@ const refuse = (message: string) => new ApiError("BAD_USER_INPUT", message, { fi
 export interface Limits {
   maxDepth: number;
   maxCost: number;
+  /** Most response keys (aliases) one field may have in one selection set. */
+  maxAliases: number;
 }
+
+/** A page read: one statement (or one batched loader call) per level. */
+export const READ_COST = 10;
+/** `totalCount`: a count over every matching row, not a page. */
+export const COUNT_COST = 50;
+/** Root fields that scan or recompute a lot: table statistics, the whole audit chain, a rolled-back cascade. */
+export const HEAVY_FIELDS: Record<string, number> = {
+  "Query.healthReport": 20_000,
+  "Query.auditIntegrity": 20_000,
+  "Query.deletionPreview": 1_000,
+};
 
 function depthOf(
   set: SelectionSetNode | undefined,
@@ -43,8 +58,50 @@ function depthOf(
   return max;
 }
 
+const heavyEstimator: ComplexityEstimator = ({ type, field, childComplexity }) => {
+  const cost = HEAVY_FIELDS[`${type.name}.${field.name}`];
+  return cost === undefined ? undefined : cost + childComplexity;
+};
+
+const countEstimator: ComplexityEstimator = ({ field }) => (field.name === "totalCount" ? COUNT_COST : undefined);
+
 const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
-  typeof args.first === "number" ? 1 + childComplexity * Math.max(args.first, 1) : undefined;
+  typeof args.first === "number" ? READ_COST + childComplexity * Math.max(args.first, 1) : undefined;
+
+/**
+ * The largest number of response keys one field name has in one selection set (fragments spread into it count
+ * with it), over the whole operation; `where` names the field.
+ */
+function mostAliases(
+  set: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+): { count: number; where: string } {
+  let worst = { count: 0, where: "" };
+  const visit = (selectionSet: SelectionSetNode) => {
+    const keys = new Map<string, Set<string>>();
+    const children: SelectionSetNode[] = [];
+    const gather = (s: SelectionSetNode, seen: Set<string>) => {
+      for (const sel of s.selections) {
+        if (sel.kind === Kind.FIELD) {
+          const name = sel.name.value;
+          let set = keys.get(name);
+          if (!set) keys.set(name, (set = new Set()));
+          set.add(sel.alias?.value ?? name);
+          if (sel.selectionSet) children.push(sel.selectionSet);
+        } else if (sel.kind === Kind.INLINE_FRAGMENT) gather(sel.selectionSet, seen);
+        else {
+          const frag = fragments.get(sel.name.value);
+          if (frag && !seen.has(frag.name.value)) gather(frag.selectionSet, new Set([...seen, frag.name.value]));
+        }
+      }
+    };
+    gather(selectionSet, new Set());
+    for (const [name, set] of keys) if (set.size > worst.count) worst = { count: set.size, where: name };
+    for (const child of children) visit(child);
+  };
+  if (set) visit(set);
+  return worst;
+}
 
 /** @throws BAD_USER_INPUT when the operation exceeds a limit. */
 export function checkLimits(
@@ -62,6 +119,11 @@ export function checkLimits(
     const depth = depthOf(def.selectionSet, fragments, new Set());
     if (depth > limits.maxDepth)
       throw refuse(`query depth ${depth} exceeds the limit of ${limits.maxDepth} (GRAPHQL_MAX_DEPTH)`);
+    const aliases = mostAliases(def.selectionSet, fragments);
+    if (aliases.count > limits.maxAliases)
+      throw refuse(
+        `field ${aliases.where} is selected under ${aliases.count} names in one selection set; the limit is ${limits.maxAliases} (GRAPHQL_MAX_ALIASES)`,
+      );
   }
   let cost: number;
   try {
@@ -70,7 +132,7 @@ export function checkLimits(
       query: document,
       variables: variables ?? {},
       ...(operationName ? { operationName } : {}),
-      estimators: [pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      estimators: [heavyEstimator, countEstimator, pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
     });
   } catch (err) {
     // The library refuses documents over its own node limit (and bad variables, checked before this).

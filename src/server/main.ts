@@ -110,7 +110,11 @@ async function main() {
     maintenance: services.maintenance,
     secret,
     log,
-    limits: { maxDepth: config.GRAPHQL_MAX_DEPTH, maxCost: config.GRAPHQL_MAX_COST },
+    limits: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+    },
     maxBatch: config.GRAPHQL_MAX_BATCH,
     readCompiler: config.READ_COMPILER,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

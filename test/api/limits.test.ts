@@ -62,3 +62,48 @@ test("CSRF prevention: a simple GET without a preflight-forcing header is refuse
   });
   expect(ok.status).toBe(200);
 });
+
+test("3,300 aliases of tasks(first: 0) { totalCount } are refused before any SQL, inline and as variables (GRAPHQL_MAX_ALIASES)", async () => {
+  const inline = `{ ${Array.from({ length: 3300 }, (_, i) => `a${i}: tasks(first: 0) { totalCount }`).join(" ")} }`;
+  const withVariables = `query($n: Int!) { ${Array.from({ length: 3300 }, (_, i) => `a${i}: tasks(first: $n) { totalCount }`).join(" ")} }`;
+  for (const [query, variables] of [
+    [inline, undefined],
+    [withVariables, { n: 0 }],
+  ] as const) {
+    api.db.statements.length = 0;
+    const r = await api.http(query, variables);
+    expect(r.status).toBe(400);
+    expect(codeOf(r.body)).toBe("BAD_USER_INPUT");
+    expect(r.body.errors![0]!.message).toMatch(/field tasks is selected under 3300 names.*GRAPHQL_MAX_ALIASES/);
+    expect(api.db.statements.length).toBe(0);
+  }
+});
+
+test("aliases are counted per field and selection set, fragments included: 20 pass, 21 are refused", async () => {
+  const aliases = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => `v${from + i}: viewer { role }`).join(" ");
+  expect((await api.http(`{ ${aliases(20)} }`)).body.errors).toBeUndefined();
+  // Each spread alone stays under the limit; together they select viewer under 21 names at the root.
+  const split = `fragment A on Query { ${aliases(11)} } fragment B on Query { ${aliases(10, 11)} } { ...A ...B }`;
+  const r = await api.http(split);
+  expect(codeOf(r.body)).toBe("BAD_USER_INPUT");
+  expect(r.body.errors![0]!.message).toMatch(/field viewer is selected under 21 names/);
+  // Nested selection sets are counted on their own: 20 at the root and 20 below each is fine.
+  const nested = `{ ${Array.from({ length: 2 }, (_, i) => `p${i}: projects(first: 1) { edges { node { ${Array.from({ length: 20 }, (_, j) => `n${j}: name`).join(" ")} } } }`).join(" ")} }`;
+  expect((await api.http(nested)).body.errors).toBeUndefined();
+});
+
+test("totalCount and reports carry their real cost: 50 counts or one healthReport exceed a 2,000 budget, pages alone do not", async () => {
+  const page = (count: string) =>
+    `{ projects(first: 50) { edges { node { tasks(first: 1) { ${count} edges { node { id } } } } } } }`;
+  expect((await api.http(page(""))).body.errors).toBeUndefined();
+  const counted = await api.http(page("totalCount"));
+  expect(codeOf(counted.body)).toBe("BAD_USER_INPUT");
+  expect(counted.body.errors![0]!.message).toMatch(/query cost \d+ exceeds the limit of 2000/);
+  const admin = await api.auth("ADMIN");
+  for (const report of ["{ healthReport { durationMs } }", "{ auditIntegrity { ok } }"]) {
+    const r = await api.http(report, undefined, admin);
+    expect(codeOf(r.body), report).toBe("BAD_USER_INPUT");
+    expect(r.body.errors![0]!.message, report).toMatch(/query cost 2000\d exceeds/);
+  }
+});

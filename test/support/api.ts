@@ -17,6 +17,10 @@ import { Metrics } from "../../src/server/metrics.js";
 import { combineObservers, type EngineObserver } from "../../src/engine/observer.js";
 import { connect } from "../../src/db/connect.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
+import type { Limits } from "../../src/graphql/limits.js";
+
+/** The server's defaults (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES). */
+const TEST_LIMITS: Limits = { maxDepth: 12, maxCost: 200_000, maxAliases: 20 };
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
@@ -48,7 +52,7 @@ export interface TestApiOptions {
   bulk?: RunnerOptions & { maxIds?: number };
   /** false: do not start the bulk runner (operations stay PENDING until `services.runner.start()`). */
   runner?: boolean;
-  limits?: { maxDepth: number; maxCost: number };
+  limits?: Partial<Limits>;
   maxBatch?: number;
   /** Health thresholds, retention, purge batch size. */
   maintenance?: MaintenanceOptions;
@@ -90,7 +94,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     corsOrigins: options.corsOrigins,
     ...(options.introspection !== undefined ? { introspection: options.introspection } : {}),
     trustedDocuments: options.trustedDocuments,
-    limits: options.limits ?? { maxDepth: 12, maxCost: 200_000 },
+    limits: { ...TEST_LIMITS, ...options.limits },
     maxBatch: options.maxBatch ?? 1,
     shutdownTimeoutMs: 2000,
     metrics,
@@ -132,7 +136,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
  * A second server on `api`'s database and services with the read compiler off: every operation runs through the
  * resolvers and their DataLoaders (READ_COMPILER=off). Not listening; use `execute`.
  */
-export async function startResolversApp(api: TestApi, limits = { maxDepth: 12, maxCost: 200_000 }): Promise<App> {
+export async function startResolversApp(api: TestApi, limits: Limits = TEST_LIMITS): Promise<App> {
   return createApp({
     handle: api.db,
     engine: api.engine,

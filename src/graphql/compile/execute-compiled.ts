@@ -16,6 +16,7 @@ import {
 } from "graphql";
 import { rows } from "../../engine/sql.js";
 import type { Context } from "../context.js";
+import { COMPILED_STATEMENTS_AT_ONCE, mapLimited } from "../request-share.js";
 import { compileRead } from "./compile-read.js";
 import type { ReadModel } from "./read-model.js";
 
@@ -41,10 +42,8 @@ export async function executeCompiled(model: ReadModel, request: CompiledRequest
   if (!fields) return null;
   let values: unknown[];
   try {
-    values = await Promise.all(
-      fields.map(async (f) =>
-        f.statement ? parseJson((await rows<{ j: string | null }>(ctx.engine.db, f.statement))[0]?.j) : f.constant,
-      ),
+    values = await mapLimited(fields, COMPILED_STATEMENTS_AT_ONCE, async (f) =>
+      f.statement ? parseJson((await rows<{ j: string | null }>(ctx.engine.db, f.statement))[0]?.j) : f.constant,
     );
   } catch (err) {
     // E.g. a cursor Date.parse accepts and PostgreSQL does not: the resolvers report it as they always did.

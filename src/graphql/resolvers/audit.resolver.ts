@@ -4,6 +4,7 @@ import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
 import { BadUserInputError } from "../errors.js";
 import { fromGlobalId, toGlobalId, type NodeType } from "../ids.js";
+import { oneAtATime } from "../request-share.js";
 import { isUuid } from "../../engine/sql.js";
 import { verifyChain } from "../../engine/audit-chain.js";
 import { AuditAction, AuditEntryConnection, AuditIntegrity } from "../types/audit.types.js";
@@ -62,7 +63,7 @@ export class AuditResolver {
       "Recomputes the caller's organization's audit hash chain and reports the first break, if any (reads every entry).",
   })
   async auditIntegrity(@Ctx() ctx: Context): Promise<AuditIntegrity> {
-    const r = await verifyChain(ctx.engine.db, ctx.op.organizationId);
+    const r = await oneAtATime(ctx, () => verifyChain(ctx.engine.db, ctx.op.organizationId));
     return {
       ok: r.ok,
       entries: r.rows,

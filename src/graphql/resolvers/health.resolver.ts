@@ -1,5 +1,6 @@
 import { Authorized, Ctx, Query, Resolver } from "type-graphql";
 import type { Context } from "../context.js";
+import { oneAtATime } from "../request-share.js";
 import { HealthReport } from "../types/health.types.js";
 
 @Resolver()
@@ -10,6 +11,6 @@ export class HealthResolver {
       "Dead weight per soft-deletable table (counts across every organization: it describes tables), database figures and recommendations.",
   })
   healthReport(@Ctx() ctx: Context) {
-    return ctx.maintenance.healthReport();
+    return oneAtATime(ctx, () => ctx.maintenance.healthReport());
   }
 }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { oneAtATime } from "../request-share.js";
 import type { Context } from "../context.js";
 import { fromGlobalId, type NodeType } from "../ids.js";
 import { toNode } from "../nodes.js";
@@ -65,7 +66,7 @@ export class SoftDeleteResolver {
   @Query(() => DeletionPreview, { description: "What softDelete(id) would change, computed and rolled back." })
   async deletionPreview(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
     const target = fromGlobalId(id, "id");
-    const result = await ctx.engine.softDelete(target.type, ctx.op, target.id, { dryRun: true });
+    const result = await oneAtATime(ctx, () => ctx.engine.softDelete(target.type, ctx.op, target.id, { dryRun: true }));
     return { node: toNode(target.type as NodeType, result.row), cascaded: counts(result.cascaded) };
   }
 }
