@@ -52,11 +52,11 @@ const ratio = z
   .string()
   .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, { message: "expected a number from 0 to 1, like 0.3" })
   .transform(Number);
-/** `Type=days` pairs separated by commas, like `Comment=30,User=365`; parsed to a record. */
+/** `Type=days` pairs separated by commas, like `Task=30,User=365`; parsed to a record. */
 const daysPerType = z
   .string()
   .regex(/^\s*[A-Za-z]\w*\s*=\s*\d{1,5}\s*(,\s*[A-Za-z]\w*\s*=\s*\d{1,5}\s*)*$/, {
-    message: "expected Type=days pairs separated by commas, like Comment=30,User=365",
+    message: "expected Type=days pairs separated by commas, like Task=30,User=365",
   })
   .transform((v) =>
     Object.fromEntries(
@@ -279,7 +279,7 @@ export const SETTINGS = {
   RETENTION_DAYS_OVERRIDES: setting({
     schema: daysPerType.optional(),
     group: "Retention",
-    doc: "Retention per entity type, replacing `HARD_DELETE_AFTER_DAYS` for it, e.g. `Comment=30,User=365` (0 keeps forever). A row is purged only when it and every deleted row that goes with it are past their own retention.",
+    doc: "Retention per entity type, replacing `HARD_DELETE_AFTER_DAYS` for it, e.g. `Task=30,User=365` (0 keeps forever). A row is purged only when it and every deleted row that goes with it are past their own retention.",
   }),
   PURGE_INTERVAL: setting({
     schema: duration,

@@ -1,20 +1,11 @@
 /**
- * What is personal in the example domain, declared once; `eraseUser` works from it (src/engine/erasure.ts).
- * README ("Erasure") explains each choice.
+ * What is personal in the example domain, as the entity modules declare it (`personalData`); `eraseUser`
+ * works from it (src/engine/erasure.ts). README ("Erasure") explains each choice.
  */
 import type { PersonalDataDeclaration } from "../engine/erasure.js";
+import { MODEL } from "./model.js";
 
-export const ERASED_USER_NAME = "Erased user";
-export const ERASED_COMMENT_BODY = "[erased]";
+export { ERASED_USER_NAME } from "./entities/user.js";
+export { ERASED_COMMENT_BODY } from "./entities/comment.js";
 
-export const PERSONAL_DATA: PersonalDataDeclaration = {
-  person: "User",
-  // The email stays unique among live rows, so the live-unique key keeps working.
-  identifying: { name: () => ERASED_USER_NAME, email: (id) => `erased-${id}@invalid` },
-  // A token subject names a user by email or by id (see ensureActor).
-  subjects: ["email", "id"],
-  // A comment stays in its thread (replies keep their parent), without its words.
-  authored: [{ relation: "User.comments", replace: { body: ERASED_COMMENT_BODY } }],
-  // An assignment only says that this person works on a task.
-  removed: ["User.assignments"],
-};
+export const PERSONAL_DATA: PersonalDataDeclaration = MODEL.personalData!;

@@ -4,7 +4,7 @@
  * CLI, a job runner or a test drives it directly.
  */
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
 import { ensureActor } from "./actors.js";
@@ -120,6 +120,25 @@ export class SoftDeleteEngine {
       .where(
         visibleRows(entity.table, ctx.organizationId, visibility, sql`${entity.table.id} = ANY(${uuidArray(valid)})`),
       )) as Row[];
+  }
+
+  /**
+   * The organization's rows of `type` that `visibility` admits and `where` matches (at most `limit`).
+   * @example engine.findWhere("User", ctx, "LIVE", eq(users.email, subject), 1)
+   */
+  async findWhere(
+    type: string,
+    ctx: OperationContext,
+    visibility: Visibility,
+    where: SQL,
+    limit = 100,
+  ): Promise<Row[]> {
+    const entity = this.registry.entity(type);
+    return (await this.db
+      .select()
+      .from(entity.table)
+      .where(visibleRows(entity.table, ctx.organizationId, visibility, where))
+      .limit(limit)) as Row[];
   }
 
   // ---------------------------------------------------------------- writes

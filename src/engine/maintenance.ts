@@ -103,6 +103,11 @@ export class Maintenance {
     }
   }
 
+  /** The entity type erasure works on (the declared person), if erasure is configured. */
+  get personType(): string | undefined {
+    return this.options.personalData?.person;
+  }
+
   /** Erases a person of the context's organization (see erasure.ts). */
   eraseUser(ctx: OperationContext, id: string, reason: string): Promise<ErasureReport> {
     const declaration = this.options.personalData;

@@ -81,6 +81,11 @@ export class Registry {
     }
   }
 
+  /** Entity names, in declaration order. */
+  get names(): string[] {
+    return [...this.entities.keys()];
+  }
+
   get relations(): RelationDeclaration[] {
     return [...this.relationsByName.values()];
   }

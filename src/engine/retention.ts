@@ -33,7 +33,7 @@ export interface RetentionPolicy {
   defaultDays: number;
   /**
    * Per entity type, replacing `defaultDays` (RETENTION_DAYS_OVERRIDES).
-   * @example { Comment: 30, User: 365 }
+   * @example { Task: 30, User: 365 }
    */
   overrides?: Readonly<Record<string, number>>;
 }

@@ -1,24 +1,20 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
-import { buildSchema, type AuthChecker } from "type-graphql";
+import { buildSchemaSync, type AuthChecker } from "type-graphql";
 import { roleAtLeast, type Role } from "../auth/roles.js";
+import type { DomainModel } from "../domain/domain-model.js";
+import { MODEL } from "../domain/model.js";
 import type { Context } from "./context.js";
 import { ForbiddenError } from "./errors.js";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { buildModelGraphQL } from "./model/index.js";
 import { AuditResolver } from "./resolvers/audit.resolver.js";
-import { BulkResolver } from "./resolvers/bulk.resolver.js";
 import { ErasureResolver } from "./resolvers/erasure.resolver.js";
 import { HealthResolver } from "./resolvers/health.resolver.js";
 import { PurgeResolver } from "./resolvers/purge.resolver.js";
-import { CommentResolver } from "./resolvers/comment.resolver.js";
-import { ProjectResolver } from "./resolvers/project.resolver.js";
 import { QueryResolver } from "./resolvers/query.resolver.js";
 import { SoftDeleteResolver } from "./resolvers/soft-delete.resolver.js";
-import { TaskAssignmentResolver } from "./resolvers/task-assignment.resolver.js";
-import { TaskResolver } from "./resolvers/task.resolver.js";
-import { UserResolver } from "./resolvers/user.resolver.js";
-import { WriteResolver } from "./resolvers/write.resolver.js";
-import { Comment, Project, Task, TaskAssignment, User } from "./types/entities.types.js";
+import { setSoftDeletableTypes } from "./types/payloads.types.js";
 
 /**
  * `@Authorized("EDITOR")` means "EDITOR or above". A refusal is a typed FORBIDDEN naming the field and the role it
@@ -34,34 +30,38 @@ const authChecker: AuthChecker<Context, Role> = ({ context, info }, roles) => {
   return true;
 };
 
+/** Resolvers that serve every model alike; the model's own are generated (src/graphql/model/). */
 export const RESOLVERS = [
   QueryResolver,
-  UserResolver,
-  ProjectResolver,
-  TaskResolver,
-  CommentResolver,
-  TaskAssignmentResolver,
-  WriteResolver,
   SoftDeleteResolver,
   AuditResolver,
-  BulkResolver,
   HealthResolver,
   PurgeResolver,
   ErasureResolver,
 ] as const;
 
-let built: Promise<GraphQLSchema> | undefined;
+const built = new WeakMap<DomainModel, GraphQLSchema>();
 
-/** The schema (built once per process: type-graphql's metadata is global). */
-export function createSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
-    resolvers: [...RESOLVERS] as never,
-    orphanedTypes: [User, Project, Task, Comment, TaskAssignment],
-    authChecker,
-    // Required by type-graphql for any subscription; ours bring their own event sources (see bulk events).
-    pubSub: createPubSub(),
-    // Validation costs per resolver call; only mutation inputs opt in (see inputs/validate.ts).
-    validate: false,
-  });
-  return built;
+/**
+ * The schema of a domain model (built once per model and process: type-graphql's metadata is global, and
+ * the generated classes are registered in it once).
+ */
+export async function createSchema(model: DomainModel = MODEL): Promise<GraphQLSchema> {
+  let schema = built.get(model);
+  if (!schema) {
+    const generated = buildModelGraphQL(model);
+    // Synchronous from here to the build's end: the enum holds this model's names while it is read.
+    setSoftDeletableTypes(model.names);
+    schema = buildSchemaSync({
+      resolvers: [...RESOLVERS, ...generated.resolvers] as never,
+      orphanedTypes: generated.types,
+      authChecker,
+      // Required by type-graphql for any subscription; ours bring their own event sources (see bulk events).
+      pubSub: createPubSub(),
+      // Validation costs per resolver call; only mutation inputs opt in (see inputs/validate.ts).
+      validate: false,
+    });
+    built.set(model, schema);
+  }
+  return schema;
 }

@@ -21,7 +21,8 @@ import type { DatabaseHandle } from "../db/database.js";
 import { withReadScope } from "../db/read-scope.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
 import { Maintenance } from "../engine/maintenance.js";
-import { PERSONAL_DATA } from "../domain/personal-data.js";
+import type { DomainModel } from "../domain/domain-model.js";
+import { MODEL } from "../domain/model.js";
 import type { BulkServices, Context, Viewer } from "../graphql/context.js";
 import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
 import type { Limits } from "../graphql/limits.js";
@@ -52,6 +53,8 @@ export const GRAPHQL_PATH = "/graphql";
 
 export interface AppOptions {
   handle: DatabaseHandle;
+  /** The entities served; the same model the engine's registry was made from. @default MODEL */
+  model?: DomainModel;
   engine: SoftDeleteEngine;
   bulk: BulkServices;
   /** Health report, purge and erasure. @default built with the default settings */
@@ -132,11 +135,14 @@ function anonymousContext(opts: AppOptions, requestId: string): Context {
 }
 
 export async function createApp(opts: AppOptions): Promise<App> {
+  const model = opts.model ?? MODEL;
   opts = {
     ...opts,
-    maintenance: opts.maintenance ?? new Maintenance(opts.engine, opts.handle, { personalData: PERSONAL_DATA }),
+    maintenance:
+      opts.maintenance ??
+      new Maintenance(opts.engine, opts.handle, model.personalData ? { personalData: model.personalData } : {}),
   };
-  const schema = await createSchema();
+  const schema = await createSchema(model);
   const orgs = new OrganizationDirectory(opts.handle.db);
   const app = express();
   const httpServer = createServer(app);

@@ -4,7 +4,8 @@
  */
 import type { DatabaseHandle } from "../db/database.js";
 import { openSession } from "../db/sessions.js";
-import { createRegistry } from "../domain/model.js";
+import type { DomainModel } from "../domain/domain-model.js";
+import { MODEL } from "../domain/model.js";
 import {
   BulkQueue,
   BulkRunner,
@@ -15,11 +16,12 @@ import {
 } from "../engine/bulk/index.js";
 import { SoftDeleteEngine, type EngineOptions } from "../engine/engine.js";
 import { Maintenance, type MaintenanceOptions } from "../engine/maintenance.js";
-import { PERSONAL_DATA } from "../domain/personal-data.js";
 import { PurgeScheduler, type SchedulerLog } from "./purge-scheduler.js";
 import type { BulkServices } from "../graphql/context.js";
 
 export interface ServiceOptions {
+  /** The entities served. @default the example domain (src/domain/model.ts) */
+  model?: DomainModel;
   engine?: EngineOptions;
   bulk?: RunnerOptions & { maxIds?: number };
   onError?: (err: unknown) => void;
@@ -28,6 +30,7 @@ export interface ServiceOptions {
 }
 
 export interface Services {
+  model: DomainModel;
   engine: SoftDeleteEngine;
   bulk: BulkServices;
   runner: BulkRunner;
@@ -40,11 +43,12 @@ export interface Services {
 }
 
 export function createServices(handle: DatabaseHandle, options: ServiceOptions = {}): Services {
-  const engine = new SoftDeleteEngine(handle.db, createRegistry(), options.engine ?? {});
+  const model = options.model ?? MODEL;
+  const engine = new SoftDeleteEngine(handle.db, model.createRegistry(), options.engine ?? {});
   // Built first: a bad retention setting throws before any connection is taken.
   const { log: purgeLog, ...maintenanceSettings } = options.maintenance ?? {};
   const maintenance = new Maintenance(engine, handle, {
-    personalData: PERSONAL_DATA,
+    ...(model.personalData ? { personalData: model.personalData } : {}),
     maxCascadeDepth: options.engine?.maxCascadeDepth ?? 10,
     ...maintenanceSettings,
   });
@@ -62,6 +66,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
     ...options.bulk,
   });
   return {
+    model,
     engine,
     bulk: { queue, events },
     runner,

@@ -5,24 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { query } from "../support/db.js";
+import { OP_FIELDS, waitFor } from "../support/bulk.js";
 import { codeOf, must } from "../support/graph.js";
 import { wsClient } from "../support/ws.js";
-
-const OP_FIELDS = `id kind status total processed cascaded skipped failed batches error skippedReasons { reason count } startedAt finishedAt rowsPerSecond`;
-
-async function waitFor(
-  api: TestApi,
-  id: string,
-  done: (op: any) => boolean = (op) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes(op.status),
-) {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const op = (await must(api, `query($id: ID!) { bulkOperation(id: $id) { ${OP_FIELDS} } }`, { id })).bulkOperation;
-    if (done(op)) return op;
-    if (Date.now() > deadline) throw new Error(`operation ${id} stuck in ${JSON.stringify(op)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function newProject(api: TestApi, tasks: number) {
   const p = await must(api, `mutation($s: String!) { createProject(input: { slug: $s, name: "bulk" }) { id } }`, {

@@ -55,7 +55,7 @@ describe("retention and health settings", () => {
       'PURGE_INTERVAL="daily" is not allowed: expected off or a duration like 30s, 15m, 6h, 1d',
     ]);
     expect(problems({ RETENTION_DAYS_OVERRIDES: "Comment:30" })).toEqual([
-      'RETENTION_DAYS_OVERRIDES="Comment:30" is not allowed: expected Type=days pairs separated by commas, like Comment=30,User=365',
+      'RETENTION_DAYS_OVERRIDES="Comment:30" is not allowed: expected Type=days pairs separated by commas, like Task=30,User=365',
     ]);
     expect(problems({ HEALTH_DELETED_RATIO_THRESHOLD: "30%" })).toEqual([
       'HEALTH_DELETED_RATIO_THRESHOLD="30%" is not allowed: expected a number from 0 to 1, like 0.3',

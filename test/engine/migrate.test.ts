@@ -12,6 +12,7 @@ import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle } from "../../src/db/database.js";
 import { migrate, migrationsFolder } from "../../src/db/migrate.js";
 import * as schema from "../../src/db/schema/index.js";
+import { MODEL } from "../../src/domain/model.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
 import { directBaseUrl, pooledBaseUrl } from "../support/topology.js";
@@ -20,8 +21,8 @@ import { directBaseUrl, pooledBaseUrl } from "../support/topology.js";
 const journal = JSON.parse(readFileSync(join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as {
   entries: { tag: string; when: number }[];
 };
-/** Every table the schema declares. */
-const TABLES = Object.values(schema)
+/** Every table the schema declares: the infrastructure's and the entities'. */
+const TABLES = [...Object.values(schema), ...MODEL.entityDeclarations.map((e) => e.table)]
   .filter((v) => isTable(v))
   .map((t) => getTableName(t))
   .sort();

@@ -7,6 +7,7 @@ import { pino, type Logger } from "pino";
 import type { ExecutionResult } from "graphql";
 import { signToken } from "../../src/auth/token.js";
 import type { Role } from "../../src/auth/roles.js";
+import type { DomainModel } from "../../src/domain/domain-model.js";
 import type { RunnerOptions } from "../../src/engine/bulk/index.js";
 import type { EngineOptions, SoftDeleteEngine } from "../../src/engine/engine.js";
 import type { MaintenanceOptions } from "../../src/engine/maintenance.js";
@@ -48,6 +49,8 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
+  /** The entities served. @default the example domain */
+  model?: DomainModel;
   engine?: EngineOptions;
   bulk?: RunnerOptions & { maxIds?: number };
   /** false: do not start the bulk runner (operations stay PENDING until `services.runner.start()`). */
@@ -78,6 +81,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     : await openTestDatabase({ seeded: true });
   const metrics = new Metrics({ processMetrics: false });
   const services = createServices(db, {
+    ...(options.model ? { model: options.model } : {}),
     engine: { ...options.engine, observer: combineObservers(metrics.engineObserver, options.observer) },
     bulk: { pollMs: 200, ...options.bulk },
     ...(options.maintenance ? { maintenance: options.maintenance } : {}),
@@ -86,6 +90,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   if (options.runner !== false) services.runner.start();
   const app = await createApp({
     handle: db,
+    model: services.model,
     engine,
     bulk: services.bulk,
     maintenance: services.maintenance,

@@ -1,7 +1,7 @@
 import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { idColumn } from "./columns.js";
 import { organizations } from "./organizations.js";
-import { users } from "./users.js";
+import { users } from "../../domain/entities/user.js";
 
 /**
  * Who acts: one row per (organization, token subject). The audit trail points here instead of holding a name,

@@ -1,9 +1,6 @@
+// The infrastructure tables. The entities' tables live in their modules (src/domain/entities/), which
+// drizzle-kit reads too (drizzle.config.ts).
 export * from "./organizations.js";
-export * from "./users.js";
-export * from "./projects.js";
-export * from "./tasks.js";
-export * from "./comments.js";
-export * from "./task-assignments.js";
 export * from "./actors.js";
 export * from "./audit-log.js";
 export * from "./detachments.js";

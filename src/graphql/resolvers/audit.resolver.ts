@@ -33,7 +33,7 @@ export class AuditResolver {
       ctx.engine.db,
       ctx.op,
       {
-        entityId: entityId ? fromGlobalId(entityId, "entityId").id : undefined,
+        entityId: entityId ? fromGlobalId(entityId, "entityId", ctx.engine.registry.names).id : undefined,
         operationId: operationId ?? undefined,
         actor: actor ?? undefined,
         action: action ?? undefined,

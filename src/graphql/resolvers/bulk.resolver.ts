@@ -9,6 +9,7 @@ import {
   Resolver,
   Root,
   Subscription,
+  type ClassType,
   type SubscribeResolverData,
 } from "type-graphql";
 import { roleAtLeast } from "../../auth/roles.js";
@@ -17,7 +18,6 @@ import {
   getOperation,
   listOperations,
   TERMINAL,
-  type BulkFilter,
   type BulkOperation as Operation,
   type BulkStatus,
 } from "../../engine/bulk/index.js";
@@ -29,49 +29,19 @@ import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
 import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { fromGlobalId } from "../ids.js";
+import type { DomainModel } from "../../domain/domain-model.js";
+import { toBulkFilter, type BulkFilterValue } from "../model/bulk-filter.js";
 import {
-  BulkFilterInput,
   BulkOperation,
   BulkOperationConnection,
   BulkOperationProgress,
   BulkOperationStatus,
 } from "../types/bulk.types.js";
 
-/** Which column each filter field narrows, per type. */
-const FILTER_COLUMNS: Record<string, Record<string, string>> = {
-  projectId: { Task: "projectId" },
-  taskId: { Comment: "taskId", TaskAssignment: "taskId" },
-  authorId: { Comment: "authorId" },
-  userId: { TaskAssignment: "userId", Project: "leadId" },
-};
-const REFERENCE_TYPES: Record<string, "Project" | "Task" | "User"> = {
-  projectId: "Project",
-  taskId: "Task",
-  authorId: "User",
-  userId: "User",
-};
-
-function toFilter(input: BulkFilterInput): BulkFilter {
-  const references: Record<string, string> = {};
-  for (const field of Object.keys(FILTER_COLUMNS)) {
-    const value = (input as unknown as Record<string, string | undefined>)[field];
-    if (value === undefined || value === null) continue;
-    const column = FILTER_COLUMNS[field]![input.type];
-    if (!column) throw new BadUserInputError(`filter.${field}`, `filter.${field} does not apply to ${input.type}`);
-    references[column] = fromGlobalId(value, `filter.${field}`, [REFERENCE_TYPES[field]!]).id;
-  }
-  return {
-    type: input.type,
-    references,
-    ...(input.createdBefore ? { createdBefore: input.createdBefore.toISOString() } : {}),
-    ...(input.createdAfter ? { createdAfter: input.createdAfter.toISOString() } : {}),
-  };
-}
-
-function toTargetIds(ids: string[]): TargetId[] {
+function toTargetIds(ctx: Context, ids: string[]): TargetId[] {
   return ids.map((value) => {
     try {
-      return fromGlobalId(value, "ids");
+      return fromGlobalId(value, "ids", ctx.engine.registry.names);
     } catch {
       return { invalid: value };
     }
@@ -137,106 +107,112 @@ async function* progressStream(ctx: Context, id: string): AsyncGenerator<BulkOpe
   }
 }
 
-@Resolver()
-export class BulkResolver {
-  @Authorized("ADMIN")
-  @Mutation(() => BulkOperation, {
-    description:
-      "Queues a soft delete of up to BULK_MAX_IDS ids, or of every live row a filter matches. Runs in the background, one transaction per batch.",
-  })
-  async bulkSoftDelete(
-    @Ctx() ctx: Context,
-    @Arg("ids", () => [ID], { nullable: true }) ids?: string[] | null,
-    @Arg("filter", () => BulkFilterInput, { nullable: true }) filter?: BulkFilterInput | null,
-    @Arg("reason", () => String, { nullable: true }) reason?: string | null,
-  ) {
-    const op = await ctx.bulk.queue.softDelete(ctx.op, {
-      ids: ids ? toTargetIds(ids) : null,
-      filter: filter ? toFilter(filter) : null,
-      reason,
-    });
-    return toBulkOperation(op);
-  }
-
-  @Authorized("ADMIN")
-  @Mutation(() => BulkOperation, {
-    description:
-      "Queues the exact restore of ids, or of everything one deletion operation (single, cascade or bulk) deleted.",
-  })
-  async bulkRestore(
-    @Ctx() ctx: Context,
-    @Arg("ids", () => [ID], { nullable: true }) ids?: string[] | null,
-    @Arg("operationId", () => ID, { nullable: true }) operationId?: string | null,
-  ) {
-    return toBulkOperation(await ctx.bulk.queue.restore(ctx.op, { ids: ids ? toTargetIds(ids) : null, operationId }));
-  }
-
-  @Authorized("ADMIN")
-  @Mutation(() => BulkOperation, {
-    description: "Stops the operation after its current batch; committed batches stay.",
-  })
-  async cancelBulkOperation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
-    return toBulkOperation(await ctx.bulk.queue.cancel(ctx.op, id));
-  }
-
-  @Authorized("ADMIN")
-  @Query(() => BulkOperation, { nullable: true })
-  async bulkOperation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
-    const op = isUuid(id) ? await getOperation(ctx.engine.db, id, ctx.op.organizationId) : undefined;
-    return op ? toBulkOperation(op) : null;
-  }
-
-  @Authorized("ADMIN")
-  @Query(() => BulkOperationConnection, { description: "Newest first." })
-  async bulkOperations(
-    @Ctx() ctx: Context,
-    @Arg("status", () => BulkOperationStatus, { nullable: true }) status?: BulkStatus | null,
-    @Arg("first", () => Int, { defaultValue: 20 }) first = 20,
-    @Arg("after", () => String, { nullable: true }) after?: string | null,
-  ) {
-    if (first < 0 || first > MAX_PAGE_SIZE)
-      throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
-    let cursor: { at: string; id: string } | undefined;
-    if (after) {
-      try {
-        const [at, id] = JSON.parse(Buffer.from(after, "base64url").toString()) as [string, string];
-        if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || !isTimestamp(at)) throw new Error();
-        cursor = { at, id };
-      } catch {
-        throw new BadUserInputError("after", "after must be a cursor returned by bulkOperations");
-      }
+/** The bulk operations' resolver, for the model whose `BulkFilterInput` is given. */
+export function createBulkResolver(model: DomainModel, BulkFilterInput: ClassType) {
+  @Resolver()
+  class BulkResolver {
+    @Authorized("ADMIN")
+    @Mutation(() => BulkOperation, {
+      description:
+        "Queues a soft delete of up to BULK_MAX_IDS ids, or of every live row a filter matches. Runs in the background, one transaction per batch.",
+    })
+    async bulkSoftDelete(
+      @Ctx() ctx: Context,
+      @Arg("ids", () => [ID], { nullable: true }) ids?: string[] | null,
+      @Arg("filter", () => BulkFilterInput, { nullable: true }) filter?: BulkFilterValue | null,
+      @Arg("reason", () => String, { nullable: true }) reason?: string | null,
+    ) {
+      const op = await ctx.bulk.queue.softDelete(ctx.op, {
+        ids: ids ? toTargetIds(ctx, ids) : null,
+        filter: filter ? toBulkFilter(model, filter) : null,
+        reason,
+      });
+      return toBulkOperation(op);
     }
-    const page = await listOperations(ctx.engine.db, ctx.op, status ?? undefined, first, cursor);
-    const edges = page.operations.map((op) => ({
-      node: toBulkOperation(op),
-      cursor: Buffer.from(JSON.stringify([op.cursorAt, op.id])).toString("base64url"),
-    }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: !!after,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-      totalCount: () => countOperations(ctx.engine.db, ctx.op, status ?? undefined),
-    };
-  }
 
-  @Subscription(() => BulkOperationProgress, {
-    description:
-      "The operation's current state, then one event per committed batch, ending with the terminal state. ADMIN only.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
-      if (!roleAtLeast(context.viewer.role, "ADMIN"))
-        throw new ForbiddenError("bulkOperationProgress needs the ADMIN role");
-      if (!isUuid(args.id)) throw new BadUserInputError("id", "id must be a bulk operation id");
-      return progressStream(context, args.id);
-    },
-  })
-  bulkOperationProgress(
-    @Root() progress: BulkOperationProgress,
-    @Arg("id", () => ID) _id: string,
-  ): BulkOperationProgress {
-    return progress;
+    @Authorized("ADMIN")
+    @Mutation(() => BulkOperation, {
+      description:
+        "Queues the exact restore of ids, or of everything one deletion operation (single, cascade or bulk) deleted.",
+    })
+    async bulkRestore(
+      @Ctx() ctx: Context,
+      @Arg("ids", () => [ID], { nullable: true }) ids?: string[] | null,
+      @Arg("operationId", () => ID, { nullable: true }) operationId?: string | null,
+    ) {
+      return toBulkOperation(
+        await ctx.bulk.queue.restore(ctx.op, { ids: ids ? toTargetIds(ctx, ids) : null, operationId }),
+      );
+    }
+
+    @Authorized("ADMIN")
+    @Mutation(() => BulkOperation, {
+      description: "Stops the operation after its current batch; committed batches stay.",
+    })
+    async cancelBulkOperation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
+      return toBulkOperation(await ctx.bulk.queue.cancel(ctx.op, id));
+    }
+
+    @Authorized("ADMIN")
+    @Query(() => BulkOperation, { nullable: true })
+    async bulkOperation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
+      const op = isUuid(id) ? await getOperation(ctx.engine.db, id, ctx.op.organizationId) : undefined;
+      return op ? toBulkOperation(op) : null;
+    }
+
+    @Authorized("ADMIN")
+    @Query(() => BulkOperationConnection, { description: "Newest first." })
+    async bulkOperations(
+      @Ctx() ctx: Context,
+      @Arg("status", () => BulkOperationStatus, { nullable: true }) status?: BulkStatus | null,
+      @Arg("first", () => Int, { defaultValue: 20 }) first = 20,
+      @Arg("after", () => String, { nullable: true }) after?: string | null,
+    ) {
+      if (first < 0 || first > MAX_PAGE_SIZE)
+        throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+      let cursor: { at: string; id: string } | undefined;
+      if (after) {
+        try {
+          const [at, id] = JSON.parse(Buffer.from(after, "base64url").toString()) as [string, string];
+          if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || !isTimestamp(at)) throw new Error();
+          cursor = { at, id };
+        } catch {
+          throw new BadUserInputError("after", "after must be a cursor returned by bulkOperations");
+        }
+      }
+      const page = await listOperations(ctx.engine.db, ctx.op, status ?? undefined, first, cursor);
+      const edges = page.operations.map((op) => ({
+        node: toBulkOperation(op),
+        cursor: Buffer.from(JSON.stringify([op.cursorAt, op.id])).toString("base64url"),
+      }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: !!after,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+        totalCount: () => countOperations(ctx.engine.db, ctx.op, status ?? undefined),
+      };
+    }
+
+    @Subscription(() => BulkOperationProgress, {
+      description:
+        "The operation's current state, then one event per committed batch, ending with the terminal state. ADMIN only.",
+      subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
+        if (!roleAtLeast(context.viewer.role, "ADMIN"))
+          throw new ForbiddenError("bulkOperationProgress needs the ADMIN role");
+        if (!isUuid(args.id)) throw new BadUserInputError("id", "id must be a bulk operation id");
+        return progressStream(context, args.id);
+      },
+    })
+    bulkOperationProgress(
+      @Root() progress: BulkOperationProgress,
+      @Arg("id", () => ID) _id: string,
+    ): BulkOperationProgress {
+      return progress;
+    }
   }
+  return BulkResolver;
 }

@@ -11,11 +11,12 @@ export class ErasureResolver {
       "Irreversibly removes a user's personal data (right to erasure); the audit trail stays, linkable but no longer naming them. Erasing again changes nothing. The reason is kept, with the user's name and email scrubbed from it.",
   })
   async eraseUser(@Arg("id", () => ID) id: string, @Arg("reason", () => String) reason: string, @Ctx() ctx: Context) {
-    const target = fromGlobalId(id, "id", ["User"]);
+    const person = ctx.maintenance.personType;
+    const target = fromGlobalId(id, "id", person ? [person] : []);
     const report = await ctx.maintenance.eraseUser(ctx.op, target.id, reason);
     return {
       ...report,
-      user: toGlobalId("User", report.id),
+      user: toGlobalId(report.type, report.id),
       steps: report.steps.map((s) => ({ ...s, action: s.action as ErasureAction })),
     };
   }

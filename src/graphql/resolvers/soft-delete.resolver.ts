@@ -26,7 +26,7 @@ export class SoftDeleteResolver {
     @Arg("reason", () => String, { nullable: true }) reason?: string | null,
     @Arg("dryRun", () => Boolean, { defaultValue: false }) dryRun?: boolean,
   ) {
-    const target = fromGlobalId(id, "id");
+    const target = fromGlobalId(id, "id", ctx.engine.registry.names);
     const result = await ctx.engine.softDelete(target.type, ctx.op, target.id, { reason, dryRun: !!dryRun });
     return { ...result, node: toNode(target.type, result.row), cascaded: counts(result.cascaded) };
   }
@@ -41,7 +41,7 @@ export class SoftDeleteResolver {
     @Ctx() ctx: Context,
     @Arg("withAncestors", () => Boolean, { defaultValue: false }) withAncestors?: boolean,
   ) {
-    const target = fromGlobalId(id, "id");
+    const target = fromGlobalId(id, "id", ctx.engine.registry.names);
     const result = await ctx.engine.restore(target.type, ctx.op, target.id, { withAncestors: !!withAncestors });
     return { ...result, node: toNode(target.type, result.row), cascaded: counts(result.cascaded) };
   }
@@ -51,7 +51,7 @@ export class SoftDeleteResolver {
     description: "Irreversibly removes a soft-deleted row and its deleted dependants.",
   })
   async hardDelete(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
-    const target = fromGlobalId(id, "id");
+    const target = fromGlobalId(id, "id", ctx.engine.registry.names);
     const before = await ctx.engine.find(target.type, ctx.op, target.id, "ALL");
     const result = await ctx.engine.hardDelete(target.type, ctx.op, target.id);
     return {
@@ -65,7 +65,7 @@ export class SoftDeleteResolver {
   @Authorized("EDITOR")
   @Query(() => DeletionPreview, { description: "What softDelete(id) would change, computed and rolled back." })
   async deletionPreview(@Arg("id", () => ID) id: string, @Ctx() ctx: Context) {
-    const target = fromGlobalId(id, "id");
+    const target = fromGlobalId(id, "id", ctx.engine.registry.names);
     const result = await oneAtATime(ctx, () => ctx.engine.softDelete(target.type, ctx.op, target.id, { dryRun: true }));
     return { node: toNode(target.type as NodeType, result.row), cascaded: counts(result.cascaded) };
   }

@@ -1,9 +1,7 @@
 import { DateTimeResolver } from "graphql-scalars";
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { BulkKind, BulkStatus } from "../../engine/bulk/index.js";
 import { ConnectionType } from "./connection.js";
-import { SoftDeletableType } from "./payloads.types.js";
-import type { NodeType } from "../ids.js";
 
 export const BulkOperationStatus = {
   PENDING: "PENDING",
@@ -97,27 +95,3 @@ export class BulkOperationProgress extends BulkCounters {
 
 @ObjectType()
 export class BulkOperationConnection extends ConnectionType(BulkOperation, "BulkOperation") {}
-
-@InputType({ description: "Rows of one type, narrowed by parent and creation time." })
-export class BulkFilterInput {
-  @Field(() => SoftDeletableType)
-  type!: NodeType;
-
-  @Field(() => ID, { nullable: true, description: "Tasks of this project." })
-  projectId?: string;
-
-  @Field(() => ID, { nullable: true, description: "Comments or assignments of this task." })
-  taskId?: string;
-
-  @Field(() => ID, { nullable: true, description: "Comments by this author." })
-  authorId?: string;
-
-  @Field(() => ID, { nullable: true, description: "Assignments of this user; projects led by this user." })
-  userId?: string;
-
-  @Field(() => DateTimeResolver, { nullable: true })
-  createdBefore?: Date;
-
-  @Field(() => DateTimeResolver, { nullable: true })
-  createdAfter?: Date;
-}

@@ -1,9 +1,20 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { NODE_TYPES, type NodeType } from "../ids.js";
+import type { NodeType } from "../ids.js";
 import { SoftDeletable } from "./soft-deletable.interface.js";
 
-export const SoftDeletableType = Object.fromEntries(NODE_TYPES.map((t) => [t, t])) as { [K in NodeType]: K };
+/**
+ * The enum of entity type names. Its values are the domain model's: `createSchema` fills it with the model's
+ * names just before it builds (type-graphql reads an enum's values at build time), so the enum always lists
+ * exactly the entities of the schema being built.
+ */
+export const SoftDeletableType: Record<string, string> = {};
 registerEnumType(SoftDeletableType, { name: "SoftDeletableType" });
+
+/** Makes `SoftDeletableType` list exactly `names` (see above). */
+export function setSoftDeletableTypes(names: readonly string[]) {
+  for (const key of Object.keys(SoftDeletableType)) delete SoftDeletableType[key];
+  for (const name of names) SoftDeletableType[name] = name;
+}
 
 @ObjectType({ description: "How many rows of one type an operation affected." })
 export class TypeCount {

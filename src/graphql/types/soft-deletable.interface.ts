@@ -3,7 +3,11 @@ import { Field, InterfaceType, ObjectType } from "type-graphql";
 import { Node } from "./node.interface.js";
 
 /** A row that is soft-deleted rather than removed: hidden from reads unless `includeDeleted`. */
-@InterfaceType({ implements: Node, resolveType: (value: { __typename?: string }) => value.__typename })
+@InterfaceType({
+  implements: Node,
+  resolveType: (value: { __typename?: string }) => value.__typename,
+  autoRegisterImplementations: false,
+})
 export abstract class SoftDeletable extends Node {
   @Field(() => DateTimeResolver, { nullable: true, description: "When it was soft-deleted; null while live." })
   deletedAt!: Date | null;

@@ -1,0 +1,221 @@
+/**
+ * Adding an entity is one declaration: a test model declares one more entity (a note on a task, in its own
+ * table created here) and gets, with no other code, its GraphQL type, inputs and mutations, reads with
+ * includeDeleted, softDelete/restore with the task's cascade, bulk operations by filter, and its table in
+ * the health report.
+ */
+import { Length } from "class-validator";
+import { sql } from "drizzle-orm";
+import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { printSchema } from "graphql";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  deletedAtIndex,
+  idColumn,
+  liveIndex,
+  softDeleteColumns,
+  trackingColumns,
+} from "../../src/db/schema/columns.js";
+import { organizations } from "../../src/db/schema/organizations.js";
+import { defineEntity } from "../../src/domain/define.js";
+import { DomainModel } from "../../src/domain/domain-model.js";
+import { tasks } from "../../src/domain/entities/task.js";
+import { MODEL } from "../../src/domain/model.js";
+import { startTestApi, type TestApi } from "../support/api.js";
+import { waitFor } from "../support/bulk.js";
+import { must } from "../support/graph.js";
+
+const taskNotes = pgTable(
+  "task_notes",
+  {
+    id: idColumn(),
+    organizationId: uuid("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id),
+    body: text("body").notNull(),
+    ...trackingColumns(),
+    ...softDeleteColumns(),
+  },
+  (t) => [
+    liveIndex("task_notes_task_live_idx", t.taskId, t.createdAt, t.id),
+    index("task_notes_task_idx").on(t.taskId),
+    deletedAtIndex("task_notes_deleted_at_idx", t.deletedAt),
+  ],
+);
+
+/** The whole declaration of the extra entity. */
+const note = defineEntity({
+  name: "Note",
+  table: taskNotes,
+  fields: ["body"],
+  references: {
+    taskId: { target: "Task", relation: "notes", onDelete: "CASCADE", toOne: "task", toMany: "notes" },
+  },
+  inputs: {
+    taskId: { create: "required" },
+    body: { create: "required", update: "optional", rules: [Length(1, 500)] },
+  },
+  queries: { list: "notes", single: "note" },
+  bulkFilters: { taskId: { column: "taskId" } },
+});
+
+const TEST_MODEL = new DomainModel([...MODEL.definitions, note]);
+
+/** What the migration drizzle-kit would generate for `taskNotes` makes (the test database has no such table). */
+const CREATE_TABLE = `
+  CREATE TABLE task_notes (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id uuid NOT NULL REFERENCES organizations(id),
+    task_id uuid NOT NULL REFERENCES tasks(id),
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL DEFAULT now(),
+    updated_at timestamp with time zone NOT NULL DEFAULT now(),
+    created_by text,
+    updated_by text,
+    deleted_at timestamp with time zone,
+    deleted_by text,
+    deletion_reason text,
+    deletion_operation_id uuid,
+    is_deleted boolean NOT NULL GENERATED ALWAYS AS (deleted_at IS NOT NULL) STORED
+  );
+  CREATE INDEX task_notes_task_live_idx ON task_notes (task_id, created_at, id) WHERE "deleted_at" IS NULL;
+  CREATE INDEX task_notes_task_idx ON task_notes (task_id);
+  CREATE INDEX task_notes_deleted_at_idx ON task_notes (deleted_at) WHERE "deleted_at" IS NOT NULL;
+`;
+
+describe("an entity declared in a test model", () => {
+  let api: TestApi;
+  let taskId: string;
+  beforeAll(async () => {
+    api = await startTestApi({ model: TEST_MODEL });
+    for (const statement of CREATE_TABLE.split(";").filter((s) => s.trim()))
+      await api.db.db.execute(sql.raw(statement));
+    const project = await must(api, `mutation { createProject(input: { slug: "notes", name: "Notes" }) { id } }`);
+    const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "noted" }) { id } }`, {
+      p: project.createProject.id,
+    });
+    taskId = task.createTask.id;
+  });
+  afterAll(() => api.close());
+
+  const createNote = `mutation($i: CreateNoteInput!) { createNote(input: $i) { id body task { id } } }`;
+  const notesOfTask = `query($t: ID!, $all: Boolean!) { task(id: $t) { notes(includeDeleted: $all) { totalCount edges { node { id isDeleted } } } } }`;
+  const softDelete = `mutation($id: ID!) { softDelete(id: $id) { operationId cascaded { type count } } }`;
+  const restore = `mutation($id: ID!) { restore(id: $id) { cascaded { type count } node { id isDeleted } } }`;
+
+  async function newNotes(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++)
+      ids.push((await must(api, createNote, { i: { taskId, body: `note ${i}` } })).createNote.id);
+    return ids;
+  }
+
+  test("the schema has its type, connection, relation fields, inputs, mutations, queries and enum value", async () => {
+    const printed = printSchema(api.app.schema);
+    expect(printed).toContain("type Note implements Node & SoftDeletable");
+    expect(printed).toMatch(/notes\([\s\S]*?\): NoteConnection!/);
+    expect(printed).toContain("createNote(input: CreateNoteInput!): Note!");
+    expect(printed).toContain("updateNote(id: ID!, input: UpdateNoteInput!): Note!");
+    expect(api.app.schema.getType("SoftDeletableType")?.toString()).toBe("SoftDeletableType");
+    expect(printed).toMatch(/enum SoftDeletableType \{[^}]*\bNote\b/);
+  });
+
+  test("reads hide a deleted note unless includeDeleted, at every level", async () => {
+    const [kept, gone] = await newNotes(2);
+    await must(api, softDelete, { id: gone });
+
+    const live = (await must(api, notesOfTask, { t: taskId, all: false })).task.notes;
+    expect(live.edges.map((e: any) => e.node.id)).toContain(kept);
+    expect(live.edges.map((e: any) => e.node.id)).not.toContain(gone);
+    const all = (await must(api, notesOfTask, { t: taskId, all: true })).task.notes;
+    expect(all.edges.map((e: any) => e.node.id)).toEqual(expect.arrayContaining([kept, gone]));
+    expect(all.totalCount).toBe(live.totalCount + 1);
+
+    const single = `query($id: ID!, $all: Boolean!) { note(id: $id, includeDeleted: $all) { id isDeleted task { id } } }`;
+    expect((await must(api, single, { id: gone, all: false })).note).toBeNull();
+    expect((await must(api, single, { id: gone, all: true })).note).toMatchObject({
+      isDeleted: true,
+      task: { id: taskId },
+    });
+    const node = `query($id: ID!, $all: Boolean!) { node(id: $id, includeDeleted: $all) { id } }`;
+    expect((await must(api, node, { id: gone, all: false })).node).toBeNull();
+    expect((await must(api, node, { id: gone, all: true })).node).toEqual({ id: gone });
+
+    const list = `query($all: Boolean!, $only: Boolean!) { notes(first: 100, includeDeleted: $all, onlyDeleted: $only) { edges { node { id } } } }`;
+    const ids = async (all: boolean, only: boolean) =>
+      (await must(api, list, { all, only })).notes.edges.map((e: any) => e.node.id);
+    expect(await ids(false, false)).not.toContain(gone);
+    expect(await ids(false, true)).toContain(gone);
+    expect(await ids(true, false)).toEqual(expect.arrayContaining([kept, gone]));
+  });
+
+  test("deleting the task cascades to its live notes; restoring it brings back exactly those", async () => {
+    const project = await must(api, `mutation { createProject(input: { slug: "cascade", name: "C" }) { id } }`);
+    const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+      p: project.createProject.id,
+    });
+    const t = task.createTask.id;
+    const make = async (body: string) => (await must(api, createNote, { i: { taskId: t, body } })).createNote.id;
+    const [a, b, earlier] = [await make("a"), await make("b"), await make("deleted before")];
+    await must(api, softDelete, { id: earlier });
+
+    const deleted = (await must(api, softDelete, { id: t })).softDelete;
+    expect(deleted.cascaded).toContainEqual({ type: "Note", count: 2 });
+    expect((await must(api, notesOfTask, { t, all: true })).task).toBeNull();
+
+    const restored = (await must(api, restore, { id: t })).restore;
+    expect(restored.cascaded).toContainEqual({ type: "Note", count: 2 });
+    const notes = (await must(api, notesOfTask, { t, all: true })).task.notes.edges.map((e: any) => e.node);
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        { id: a, isDeleted: false },
+        { id: b, isDeleted: false },
+        { id: earlier, isDeleted: true },
+      ]),
+    );
+    expect((await must(api, restore, { id: earlier })).restore.node).toEqual({ id: earlier, isDeleted: false });
+  });
+
+  test("bulk soft delete by filter and bulk restore of the operation", async () => {
+    const project = await must(api, `mutation { createProject(input: { slug: "bulk-notes", name: "B" }) { id } }`);
+    const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+      p: project.createProject.id,
+    });
+    const t = task.createTask.id;
+    for (const body of ["x", "y", "z"]) await must(api, createNote, { i: { taskId: t, body } });
+
+    const queued = await must(
+      api,
+      `mutation($t: ID!) { bulkSoftDelete(filter: { type: Note, taskId: $t }, reason: "bulk") { id } }`,
+      { t },
+    );
+    const done = await waitFor(api, queued.bulkSoftDelete.id);
+    expect(done).toMatchObject({ status: "SUCCEEDED", processed: 3 });
+    expect((await must(api, notesOfTask, { t, all: false })).task.notes.totalCount).toBe(0);
+
+    const undo = await must(api, `mutation($op: ID!) { bulkRestore(operationId: $op) { id } }`, {
+      op: queued.bulkSoftDelete.id,
+    });
+    expect(await waitFor(api, undo.bulkRestore.id)).toMatchObject({ status: "SUCCEEDED", processed: 3 });
+    expect((await must(api, notesOfTask, { t, all: false })).task.notes.totalCount).toBe(3);
+  });
+
+  test("the health report covers its table and its partial indexes", async () => {
+    const report = await must(
+      api,
+      `{ healthReport { tables { table entityType liveRows { count exact } partialIndexes { name status } } } }`,
+    );
+    const notes = report.healthReport.tables.find((t: any) => t.table === "task_notes");
+    expect(notes).toMatchObject({ entityType: "Note", liveRows: { exact: true } });
+    expect(notes.liveRows.count).toBeGreaterThan(0);
+    expect(notes.partialIndexes).toEqual(
+      expect.arrayContaining([
+        { name: "task_notes_task_live_idx", status: "PRESENT" },
+        { name: "task_notes_deleted_at_idx", status: "PRESENT" },
+      ]),
+    );
+  });
+});
