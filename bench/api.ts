@@ -37,6 +37,7 @@ import pg from "pg";
 import { signToken } from "../src/auth/token.js";
 import { connect } from "../src/db/connect.js";
 import { migrate } from "../src/db/migrate.js";
+import { MODEL } from "../src/domain/model.js";
 import { toGlobalId } from "../src/graphql/ids.js";
 
 // ------------------------------------------------------------------------------------------------ settings
@@ -275,7 +276,7 @@ interface TableSize {
 
 async function tableSizes(client: pg.ClientBase): Promise<{ tables: TableSize[]; databaseBytes: number }> {
   const tables: TableSize[] = [];
-  for (const table of ["users", "projects", "tasks", "comments", "task_assignments"]) {
+  for (const { tableName: table } of MODEL.types.values()) {
     const { rows } = await client.query<{ rows: number; live: number; bytes: string }>(
       `SELECT count(*)::int AS rows, count(*) FILTER (WHERE deleted_at IS NULL)::int AS live,
          pg_total_relation_size($1::regclass) AS bytes FROM ${table}`,

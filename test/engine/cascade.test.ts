@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
-import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
+import { ENTITY_TABLES, openTestDatabase, query, type TestDatabase } from "../support/db.js";
 import { makeEngine, newTenant } from "../support/fixtures.js";
 
 let db: TestDatabase;
@@ -69,7 +69,7 @@ const isLive = async (ctx: OperationContext, type: string, id: string) =>
 async function snapshot(ctx: OperationContext) {
   const org = ctx.organizationId;
   const out: Record<string, unknown> = {};
-  for (const table of ["users", "projects", "tasks", "comments", "task_assignments"])
+  for (const table of ENTITY_TABLES)
     out[table] = await query(db.db, `SELECT * FROM ${table} WHERE organization_id = '${org}' ORDER BY id`);
   out.audit = await query(db.db, `SELECT * FROM audit_log WHERE organization_id = '${org}' ORDER BY id`);
   out.detachments = await query(db.db, `SELECT * FROM detachments ORDER BY operation_id, child_id`);

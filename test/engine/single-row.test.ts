@@ -11,7 +11,7 @@ import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { EngineError } from "../../src/engine/errors.js";
 import { pgError } from "../../src/engine/pg-errors.js";
 import type { DeletionPolicy } from "../../src/engine/registry.js";
-import { openTestDatabase, type TestDatabase } from "../support/db.js";
+import { ENTITY_TABLES, openTestDatabase, type TestDatabase } from "../support/db.js";
 import { makeEngine, newTenant, seedTree } from "../support/fixtures.js";
 
 let db: TestDatabase;
@@ -77,7 +77,7 @@ async function auditCount(organizationId: string): Promise<number> {
 /** Every soft-deletable row of an organization, as stored: a change anywhere makes it differ. */
 async function orgState(organizationId: string) {
   const state: Record<string, unknown[]> = {};
-  for (const table of ["users", "projects", "tasks", "comments", "task_assignments"]) {
+  for (const table of ENTITY_TABLES) {
     state[table] = await rowsOf(
       sql`SELECT * FROM ${sql.identifier(table)} WHERE organization_id = ${organizationId} ORDER BY id`,
     );

@@ -4,17 +4,16 @@
  * runs only against a database without organizations.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODEL, type EntityName } from "../../src/domain/model.js";
 import { seedDemo, type SeedResult } from "../../src/seed/demo.js";
 import { createOrganization, openTestDatabase, query, type TestDatabase } from "../support/db.js";
 import { makeEngine } from "../support/fixtures.js";
 
-const TABLES = {
-  User: "users",
-  Project: "projects",
-  Task: "tasks",
-  Comment: "comments",
-  TaskAssignment: "task_assignments",
-} as const;
+/** Each entity type's table, from the registry. */
+const TABLES = Object.fromEntries([...MODEL.types.values()].map((t) => [t.name, t.tableName])) as Record<
+  EntityName,
+  string
+>;
 type EntityType = keyof typeof TABLES;
 const TYPES = Object.keys(TABLES) as EntityType[];
 

@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
 import { organizations } from "../../src/db/schema/index.js";
+import { MODEL } from "../../src/domain/model.js";
 import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { pgliteDumpPath, templateDb, withDatabase } from "./global-setup.js";
@@ -71,6 +72,9 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
     },
   };
 }
+
+/** The soft-deletable tables, in the registry's order. */
+export const ENTITY_TABLES: readonly string[] = [...MODEL.types.values()].map((t) => t.tableName);
 
 /** A fresh organization (tenant) for a test. */
 export async function createOrganization(db: Database, slug = `org-${randomBytes(4).toString("hex")}`) {

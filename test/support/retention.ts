@@ -3,11 +3,11 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "../../src/db/database.js";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
-import { query } from "./db.js";
+import { ENTITY_TABLES, query } from "./db.js";
 
 export const uid = () => randomUUID().slice(0, 8);
 
-export const TABLES = ["users", "projects", "tasks", "comments", "task_assignments"] as const;
+export const TABLES = ENTITY_TABLES;
 
 /**
  * A project led by a new user, with `n` tasks; each task has a comment by the lead, a reply by a member and
