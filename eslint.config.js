@@ -1,4 +1,5 @@
 import tseslint from "typescript-eslint";
+import visibilityInOnePlace from "./eslint-rules/visibility-in-one-place.js";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", ".data/", "examples/gql/", "coverage/"] },
@@ -23,5 +24,13 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The soft-delete visibility rule lives in one place (src/engine/visibility.ts); the column helpers that
+    // define the stored column and the partial indexes' predicate are its other half.
+    files: ["src/**/*.ts", "scripts/**/*.ts"],
+    ignores: ["src/engine/visibility.ts", "src/db/schema/columns.ts"],
+    plugins: { softdelete: { rules: { "visibility-in-one-place": visibilityInOnePlace } } },
+    rules: { "softdelete/visibility-in-one-place": "error" },
   },
 );

@@ -13,6 +13,7 @@ import { RestrictedError } from "./errors.js";
 import { tallyAdd } from "./observer.js";
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { c, q, rows, t, uuidArray } from "./sql.js";
+import { deleted, inOrganization, live } from "./visibility.js";
 
 export type Counts = Map<string, number>;
 
@@ -26,7 +27,7 @@ export async function softDeleteWhere(tx: Database, entity: Entity, where: SQL, 
     sql`WITH changed AS (
           UPDATE ${t(entity)} SET ${c(tb.deletedAt)} = now(), ${c(tb.deletedBy)} = ${info.ctx.actor},
             ${c(tb.deletionReason)} = ${info.reason ?? null}, ${c(tb.deletionOperationId)} = ${info.operationId}::uuid
-          WHERE ${c(tb.organizationId)} = ${info.ctx.organizationId} AND ${c(tb.deletedAt)} IS NULL AND (${where})
+          WHERE ${inOrganization(tb, info.ctx.organizationId)} AND ${live(tb)} AND (${where})
           RETURNING id),
         audit AS (${auditFrom("changed", "SOFT_DELETE", entity.name, info, DELETION_FIELDS)})
         SELECT id FROM changed`,
@@ -45,8 +46,8 @@ async function countLiveChildren(
   const [row] = await rows<{ n: number }>(
     tx,
     sql`SELECT count(*)::int AS n FROM ${t(child)}
-        WHERE ${c(child.table.organizationId)} = ${orgId} AND ${c(rel.column)} = ANY(${uuidArray(parentIds)})
-          AND ${c(child.table.deletedAt)} IS NULL`,
+        WHERE ${inOrganization(child.table, orgId)} AND ${c(rel.column)} = ANY(${uuidArray(parentIds)})
+          AND ${live(child.table)}`,
   );
   return row?.n ?? 0;
 }
@@ -145,7 +146,7 @@ function otherParentsLive(registry: Registry, child: Entity, except: RelationDec
     .map((r) => {
       const parent = registry.entity(r.parent);
       return sql`(${q(child, r.column)} IS NULL OR EXISTS (
-        SELECT 1 FROM ${t(parent)} AS p WHERE p.id = ${q(child, r.column)} AND p.${c(parent.table.deletedAt)} IS NULL FOR SHARE))`;
+        SELECT 1 FROM ${t(parent)} AS p WHERE p.id = ${q(child, r.column)} AND ${live(parent.table, "p")} FOR SHARE))`;
     });
   return checks.length ? sql.join(checks, sql` AND `) : sql`TRUE`;
 }
@@ -165,7 +166,7 @@ export async function restoreWhere(
     sql`WITH changed AS (
           UPDATE ${t(entity)} SET ${c(tb.deletedAt)} = NULL, ${c(tb.deletedBy)} = NULL, ${c(tb.deletionReason)} = NULL,
             ${c(tb.deletionOperationId)} = NULL
-          WHERE ${q(entity, tb.organizationId)} = ${info.ctx.organizationId} AND ${q(entity, tb.deletedAt)} IS NOT NULL
+          WHERE ${inOrganization(tb, info.ctx.organizationId, { table: tb })} AND ${deleted(tb, { table: tb })}
             AND (${where}) AND ${otherParentsLive(registry, entity, via)}
           RETURNING id),
         audit AS (${auditFrom("changed", "RESTORE", entity.name, info, DELETION_FIELDS)})

@@ -33,7 +33,7 @@ import { c, isUuid, rows, t, uuidArray } from "./sql.js";
 import { reportTally, type EngineObserver, type Tally } from "./observer.js";
 import { dryRun, inTransaction } from "./transaction.js";
 import { translateDbError } from "./translate.js";
-import { visibleRows, type Visibility } from "./visibility.js";
+import { deleted, inOrganization, live, visibleRows, type Visibility } from "./visibility.js";
 
 export interface EngineOptions {
   /** Refuse soft deletes without a reason. @default false */
@@ -195,8 +195,8 @@ export class SoftDeleteEngine {
     if (!isUuid(parentId)) throw new InvalidInputError(field, `${field} must be the id of a ${parent.name}`, parentId);
     const [row] = await rows<{ deleted: boolean }>(
       tx,
-      sql`SELECT ${c(parent.table.deletedAt)} IS NOT NULL AS deleted FROM ${t(parent)}
-          WHERE id = ${parentId}::uuid AND ${c(parent.table.organizationId)} = ${ctx.organizationId} FOR SHARE`,
+      sql`SELECT ${deleted(parent.table)} AS deleted FROM ${t(parent)}
+          WHERE id = ${parentId}::uuid AND ${inOrganization(parent.table, ctx.organizationId)} FOR SHARE`,
     );
     if (!row) throw new NotFoundError(parent.name, parentId);
     return !row.deleted;
@@ -484,18 +484,18 @@ export class SoftDeleteEngine {
           const child = this.registry.entity(rel.child);
           const found = await rows<{ id: string; live: boolean }>(
             tx,
-            sql`SELECT id, ${c(child.table.deletedAt)} IS NULL AS live FROM ${t(child)}
-                WHERE ${c(child.table.organizationId)} = ${info.ctx.organizationId} AND ${c(rel.column)} = ANY(${uuidArray(parentIds)})
+            sql`SELECT id, ${live(child.table)} AS live FROM ${t(child)}
+                WHERE ${inOrganization(child.table, info.ctx.organizationId)} AND ${c(rel.column)} = ANY(${uuidArray(parentIds)})
                 FOR UPDATE`,
           );
-          const live = found.filter((r) => r.live).length;
-          if (live)
+          const liveCount = found.filter((r) => r.live).length;
+          if (liveCount)
             throw new RestrictedError(
-              `cannot hard-delete: ${live} live ${child.name} row(s) depend on it through ${rel.name}`,
+              `cannot hard-delete: ${liveCount} live ${child.name} row(s) depend on it through ${rel.name}`,
               {
                 relation: rel.name,
                 type: child.name,
-                count: live,
+                count: liveCount,
               },
             );
           const seen = collected.get(child.name) ?? new Set<string>();

@@ -16,6 +16,7 @@ import { poolStats, type PoolStats } from "../db/pool-stats.js";
 import type { Entity, Registry } from "./registry.js";
 import { pastRetention, retentionDays, type RetentionPolicy } from "./retention.js";
 import { c, rows, t, textArray } from "./sql.js";
+import { deleted, live } from "./visibility.js";
 
 export interface HealthThresholds {
   /** Count exactly while the planner expects at most this many rows in a table; estimate above. @default 100000 */
@@ -259,8 +260,8 @@ async function tableHealth(
   if (estimatedRows <= options.exactCountMaxRows) {
     const [r] = await rows<{ live: number; deleted: number; past: number; oldest: Date | string | null }>(
       db,
-      sql`SELECT count(*) FILTER (WHERE ${deletedAt} IS NULL)::float8 AS live,
-            count(*) FILTER (WHERE ${deletedAt} IS NOT NULL)::float8 AS deleted,
+      sql`SELECT count(*) FILTER (WHERE ${live(entity.table)})::float8 AS live,
+            count(*) FILTER (WHERE ${deleted(entity.table)})::float8 AS deleted,
             count(*) FILTER (WHERE ${past})::float8 AS past,
             min(${deletedAt}) AS oldest
           FROM ${t(entity)}`,
@@ -277,7 +278,7 @@ async function tableHealth(
         db,
         sql`SELECT min(${deletedAt}) AS oldest,
               COALESCE(${pastRetention(options.retention, entity, sql`min(${deletedAt})`)}, FALSE) AS past
-            FROM ${t(entity)} WHERE ${deletedAt} IS NOT NULL`,
+            FROM ${t(entity)} WHERE ${deleted(entity.table)}`,
       );
       oldestDeletion = toDate(r?.oldest ?? null);
       if (!oldestDeletion) {
@@ -291,8 +292,8 @@ async function tableHealth(
       count: await planRows(handle, sql`SELECT 1 FROM ${t(entity)} WHERE ${where}`),
       exact: false,
     });
-    deletedRows ??= await estimate(sql`${deletedAt} IS NOT NULL`);
-    liveRows ??= await estimate(sql`${deletedAt} IS NULL`);
+    deletedRows ??= await estimate(deleted(entity.table));
+    liveRows ??= await estimate(live(entity.table));
     rowsPastRetention ??= await estimate(past);
   }
   const total = liveRows.count + deletedRows.count;

@@ -24,6 +24,7 @@ import { InvalidInputError } from "./errors.js";
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { c, isUuid, rows, t, uuidArray } from "./sql.js";
 import { lockAuditChain } from "./audit-chain.js";
+import { deleted, inOrganization, live } from "./visibility.js";
 import { inTransaction } from "./transaction.js";
 import { translateDbError } from "./translate.js";
 
@@ -294,8 +295,8 @@ function candidateCondition(
   expired: (entity: Entity, deletedAt: SQL) => SQL,
 ): SQL {
   const tb = entity.table;
-  const parts: SQL[] = [sql`r.${c(tb.deletedAt)} IS NOT NULL`, expired(entity, sql`r.${c(tb.deletedAt)}`)];
-  if (organizationId) parts.push(sql`r.${c(tb.organizationId)} = ${organizationId}::uuid`);
+  const parts: SQL[] = [deleted(tb, "r"), expired(entity, sql`r.${c(tb.deletedAt)}`)];
+  if (organizationId) parts.push(inOrganization(tb, organizationId, "r"));
   for (const rel of registry.parentsOf(entity.name)) {
     if (!walked(rel) || !inRun.has(rel.parent)) continue;
     const parent = registry.entity(rel.parent);
@@ -355,9 +356,9 @@ async function walkSubtrees(
         const dAt = c(child.table.deletedAt);
         const found = await rows<{ id: string; parent: string; live: boolean; expired: boolean }>(
           db,
-          sql`SELECT id, ${c(rel.column)} AS parent, ${dAt} IS NULL AS live, COALESCE(${expired(child, dAt)}, FALSE) AS expired
+          sql`SELECT id, ${c(rel.column)} AS parent, ${live(child.table)} AS live, COALESCE(${expired(child, dAt)}, FALSE) AS expired
               FROM ${t(child)}
-              WHERE ${c(child.table.organizationId)} = ${organizationId}::uuid AND ${c(rel.column)} = ANY(${uuidArray([...parentIds])})
+              WHERE ${inOrganization(child.table, organizationId)} AND ${c(rel.column)} = ANY(${uuidArray([...parentIds])})
               ${lock ? sql`FOR UPDATE` : sql``}`,
         );
         let childReach = reach.get(child.name);

@@ -12,6 +12,7 @@ import type { Entity, Registry } from "../registry.js";
 import { columnOf } from "../rows.js";
 import { c, q, rows, t, uuidArray } from "../sql.js";
 import type { BatchOutcome, BulkFilter, BulkOperation } from "./types.js";
+import { deleted as deletedRow, inOrganization, live } from "../visibility.js";
 
 export interface BatchContext {
   tx: Database;
@@ -117,8 +118,8 @@ async function classifyMissed(
 ) {
   const found = await rows<{ id: string; deleted: boolean }>(
     b.tx,
-    sql`SELECT id, ${c(entity.table.deletedAt)} IS NOT NULL AS deleted FROM ${t(entity)}
-        WHERE id = ANY(${uuidArray(missed)}) AND ${c(entity.table.organizationId)} = ${b.info.ctx.organizationId}`,
+    sql`SELECT id, ${deletedRow(entity.table)} AS deleted FROM ${t(entity)}
+        WHERE id = ANY(${uuidArray(missed)}) AND ${inOrganization(entity.table, b.info.ctx.organizationId)}`,
   );
   const state = new Map(found.map((r) => [r.id, r.deleted]));
   for (const id of missed) {
@@ -134,8 +135,8 @@ async function restoreIds(b: BatchContext, entity: Entity, ids: string[], out: B
   const before = await rows<{ id: string; op: string | null }>(
     b.tx,
     sql`SELECT id, ${c(entity.table.deletionOperationId)}::text AS op FROM ${t(entity)}
-        WHERE ${idsInRange(ids)} AND ${c(entity.table.organizationId)} = ${b.info.ctx.organizationId}
-          AND ${c(entity.table.deletedAt)} IS NOT NULL FOR UPDATE`,
+        WHERE ${idsInRange(ids)} AND ${inOrganization(entity.table, b.info.ctx.organizationId)}
+          AND ${deletedRow(entity.table)} FOR UPDATE`,
   );
   const restored = before.length
     ? await restoreWhere(b.tx, b.registry, entity, idsInRange(before.map((r) => r.id)), b.info)
@@ -208,7 +209,7 @@ export async function runBatch(b: BatchContext, op: BulkOperation): Promise<Batc
     const batch = await rows<{ id: string }>(
       b.tx,
       sql`SELECT id FROM ${t(entity)}
-          WHERE ${c(entity.table.organizationId)} = ${b.info.ctx.organizationId} AND ${c(entity.table.deletedAt)} IS NULL
+          WHERE ${inOrganization(entity.table, b.info.ctx.organizationId)} AND ${live(entity.table)}
             ${filterCondition(entity, target.filter) ? sql`AND ${filterCondition(entity, target.filter)}` : sql``}
             ${after ? sql`AND id > ${after}::uuid` : sql``}
           ORDER BY id LIMIT ${b.size}`,
@@ -233,7 +234,7 @@ export async function runBatch(b: BatchContext, op: BulkOperation): Promise<Batc
     const batch = await rows<{ id: string }>(
       b.tx,
       sql`SELECT id FROM ${t(entity)} WHERE ${operationRoots(b.registry, entity, target.operationId, b.info.ctx.organizationId)}
-            AND ${q(entity, entity.table.deletedAt)} IS NOT NULL ${after ? sql`AND id > ${after}::uuid` : sql``}
+            AND ${deletedRow(entity.table, { table: entity.table })} ${after ? sql`AND id > ${after}::uuid` : sql``}
           ORDER BY id LIMIT ${b.size}`,
     );
     if (!batch.length) continue;

@@ -10,10 +10,11 @@ import type { OperationContext } from "../context.js";
 import { InvalidInputError, NotFoundError } from "../errors.js";
 import type { Registry } from "../registry.js";
 import { columnOf } from "../rows.js";
-import { c, isUuid, rows, t } from "../sql.js";
+import { isUuid, rows, t } from "../sql.js";
 import { filterCondition, operationRoots, restoreOrder } from "./batch.js";
 import type { BulkEvents } from "./events.js";
 import { getOperation } from "./store.js";
+import { deleted, inOrganization, live } from "../visibility.js";
 import { TERMINAL, type BulkFilter, type BulkKind, type BulkOperation, type BulkTarget } from "./types.js";
 
 export interface QueueOptions {
@@ -124,8 +125,8 @@ export class BulkQueue {
     const cond = filterCondition(entity, filter);
     const [count] = await rows<{ n: number }>(
       this.db,
-      sql`SELECT count(*)::int AS n FROM ${t(entity)} WHERE ${c(entity.table.organizationId)} = ${ctx.organizationId}
-          AND ${c(entity.table.deletedAt)} IS NULL ${cond ? sql`AND ${cond}` : sql``}`,
+      sql`SELECT count(*)::int AS n FROM ${t(entity)} WHERE ${inOrganization(entity.table, ctx.organizationId)}
+          AND ${live(entity.table)} ${cond ? sql`AND ${cond}` : sql``}`,
     );
     return this.insert(ctx, "SOFT_DELETE", { filter }, count?.n ?? 0, reason, {});
   }
@@ -148,7 +149,7 @@ export class BulkQueue {
       const [r] = await rows<{ n: number }>(
         this.db,
         sql`SELECT count(*)::int AS n FROM ${t(entity)} WHERE ${operationRoots(this.registry, entity, operationId, ctx.organizationId)}
-            AND ${c(entity.table.deletedAt)} IS NOT NULL`,
+            AND ${deleted(entity.table)}`,
       );
       total += r?.n ?? 0;
     }
