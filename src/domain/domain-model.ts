@@ -14,6 +14,7 @@
 import { getTableName } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { PersonalDataDeclaration } from "../engine/erasure.js";
+import { DeclarationError } from "../engine/errors.js";
 import {
   Registry,
   type EntityDeclaration,
@@ -172,11 +173,6 @@ const SCALARS: Record<string, ScalarType> = {
   PgBoolean: "Boolean",
   PgTimestamp: "DateTime",
 };
-
-/** A declaration mistake, found when the model is built. */
-export class DeclarationError extends Error {
-  override readonly name = "DeclarationError";
-}
 
 function columnOf(def: EntityDefinition, key: string, what: string): PgColumn {
   const column = (def.table as unknown as Record<string, PgColumn | undefined>)[key];

@@ -20,7 +20,7 @@ import { auditFrom, type AuditInfo } from "./audit.js";
 import { cascadeSoftDelete, softDeleteWhere } from "./cascade.js";
 import type { OperationContext } from "./context.js";
 import type { SoftDeleteEngine } from "./engine.js";
-import { InvalidInputError, NotFoundError } from "./errors.js";
+import { DeclarationError, InvalidInputError, NotFoundError } from "./errors.js";
 import type { Entity } from "./registry.js";
 import { columnOf, mapRow } from "./rows.js";
 import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
@@ -179,7 +179,7 @@ async function erase(
   // 1. Rows only about the person go.
   for (const name of declaration.removed) {
     const rel = registry.relation(name);
-    if (!rel) throw new Error(`personal data declaration names an unknown relation ${name}`);
+    if (!rel) throw new DeclarationError(`personal data declaration names an unknown relation ${name}`);
     const child = registry.entity(rel.child);
     const ids = (
       await rows<{ id: string }>(
@@ -204,7 +204,7 @@ async function erase(
   // 3. The identifying fields are blanked; the row stays, so references to it and the audit trail still link.
   const blank = Object.entries(declaration.identifying).map(([field, value]) => {
     const col = columnOf(person, field);
-    if (!col) throw new Error(`personal data declaration names an unknown field ${person.name}.${field}`);
+    if (!col) throw new DeclarationError(`personal data declaration names an unknown field ${person.name}.${field}`);
     return sql`${c(col)} = ${value(id)}`;
   });
   await tx.execute(
@@ -216,11 +216,11 @@ async function erase(
   // 4. What the person wrote loses its content.
   for (const { relation, replace } of declaration.authored) {
     const rel = registry.relation(relation);
-    if (!rel) throw new Error(`personal data declaration names an unknown relation ${relation}`);
+    if (!rel) throw new DeclarationError(`personal data declaration names an unknown relation ${relation}`);
     const child = registry.entity(rel.child);
     const sets = Object.entries(replace).map(([field, value]) => {
       const col = columnOf(child, field);
-      if (!col) throw new Error(`personal data declaration names an unknown field ${child.name}.${field}`);
+      if (!col) throw new DeclarationError(`personal data declaration names an unknown field ${child.name}.${field}`);
       return { col, value };
     });
     const changed = await rows<{ id: string }>(

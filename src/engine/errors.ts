@@ -1,31 +1,67 @@
 /**
- * The engine's expected failures. Each has a fixed `code`, which the API layer turns into
- * `extensions.code`; the engine itself knows nothing of GraphQL.
+ * THE error hierarchy and its one code list. Every expected failure, of the engine or of the API, is an
+ * `EngineError` with a fixed `code` and details; the API turns it into a GraphQLError in one place
+ * (src/graphql/errors.ts: `code` becomes `extensions.code`, details the other extensions). The engine itself
+ * knows nothing of GraphQL. Anything that is not an EngineError is unexpected and masked.
+ *
+ * Mistakes in what the server is built from (entity declarations, settings) are `SetupError`s: found at
+ * start-up, never a client's fault, never sent to one.
  */
-export type EngineErrorCode =
-  | "BAD_USER_INPUT"
-  | "NOT_FOUND"
-  | "ALREADY_DELETED"
-  | "NOT_DELETED"
-  | "CONFLICT"
-  | "RESTRICTED"
-  | "PARENT_DELETED"
-  | "FORBIDDEN";
+
+/** Every `extensions.code` a client may see. */
+export const ERROR_CODES = [
+  "BAD_USER_INPUT",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "ALREADY_DELETED",
+  "NOT_DELETED",
+  "CONFLICT",
+  "RESTRICTED",
+  "PARENT_DELETED",
+  // Apollo's request-level codes (the operation could not be run at all), kept so Apollo Client's links and
+  // other clients that key on them (a persisted-query link retries on PERSISTED_QUERY_NOT_FOUND) work unchanged.
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+  "BAD_REQUEST",
+  "INTERNAL_SERVER_ERROR",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+/** @deprecated the one code list is `ErrorCode`. */
+export type EngineErrorCode = ErrorCode;
 
 export class EngineError extends Error {
   constructor(
-    readonly code: EngineErrorCode,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** The HTTP status when the error refuses a whole request (e.g. 401). */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = new.target.name;
   }
 }
 
+/** BAD_USER_INPUT naming the field (and the value received, when it helps). */
 export class InvalidInputError extends EngineError {
-  constructor(field: string, message: string, received?: unknown) {
-    super("BAD_USER_INPUT", message, { field, ...(received === undefined ? {} : { received }) });
+  constructor(field: string, message: string, received?: unknown, httpStatus?: number) {
+    super("BAD_USER_INPUT", message, { field, ...(received === undefined ? {} : { received }) }, httpStatus);
+  }
+}
+
+export class UnauthenticatedError extends EngineError {
+  constructor(reason: string) {
+    super("UNAUTHENTICATED", `a valid bearer token is required: ${reason}`, {}, 401);
+  }
+}
+
+export class ForbiddenError extends EngineError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("FORBIDDEN", message, details);
   }
 }
 
@@ -68,5 +104,26 @@ export class ParentDeletedError extends EngineError {
       parentType,
       parentId,
     });
+  }
+}
+
+/** A mistake in what the server is built from; found at start-up. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An entity, relation or personal-data declaration that names something undeclared or is inconsistent. */
+export class DeclarationError extends SetupError {}
+
+/** A setting whose value the declarations refuse (e.g. a retention override naming no entity). */
+export class InvalidSettingError extends SetupError {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
   }
 }

@@ -9,6 +9,7 @@ import { tryLock } from "../db/advisory-lock.js";
 import type { DatabaseHandle } from "../db/database.js";
 import type { OperationContext } from "./context.js";
 import { notify } from "./observer.js";
+import { DeclarationError, InvalidSettingError } from "./errors.js";
 import type { SoftDeleteEngine } from "./engine.js";
 import { erasePerson, type ErasureReport, type PersonalDataDeclaration } from "./erasure.js";
 import { DEFAULT_HEALTH_THRESHOLDS, healthReport, type HealthReport, type HealthThresholds } from "./health.js";
@@ -57,7 +58,8 @@ export class Maintenance {
     const declared = [...engine.registry.entities.keys()];
     for (const type of Object.keys(this.retention.overrides ?? {}))
       if (!declared.includes(type))
-        throw new Error(
+        throw new InvalidSettingError(
+          "RETENTION_DAYS_OVERRIDES",
           `RETENTION_DAYS_OVERRIDES names ${JSON.stringify(type)}, which is no entity type; expected one of ${declared.join(", ")}`,
         );
     this.purgeBatchSize = options.purgeBatchSize ?? 500;
@@ -111,7 +113,7 @@ export class Maintenance {
   /** Erases a person of the context's organization (see erasure.ts). */
   eraseUser(ctx: OperationContext, id: string, reason: string): Promise<ErasureReport> {
     const declaration = this.options.personalData;
-    if (!declaration) throw new Error("no personal data declaration: erasure is not configured");
+    if (!declaration) throw new DeclarationError("no personal data declaration: erasure is not configured");
     return erasePerson(this.engine, declaration, ctx, id, reason, { maxCascadeDepth: this.options.maxCascadeDepth });
   }
 }

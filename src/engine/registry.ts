@@ -4,6 +4,7 @@
  */
 import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { getTableName } from "drizzle-orm";
+import { DeclarationError } from "./errors.js";
 
 /**
  * What soft-deleting a parent does to its live children over one relation.
@@ -76,7 +77,7 @@ export class Registry {
     }
     for (const r of relations) {
       if (!this.entities.has(r.parent) || !this.entities.has(r.child))
-        throw new Error(`relation ${r.name} names an undeclared entity`);
+        throw new DeclarationError(`relation ${r.name} names an undeclared entity (${r.parent} or ${r.child})`);
       this.relationsByName.set(r.name, r);
     }
   }
@@ -92,7 +93,7 @@ export class Registry {
 
   entity(name: string): Entity {
     const e = this.entities.get(name);
-    if (!e) throw new Error(`unknown entity ${name}`);
+    if (!e) throw new DeclarationError(`unknown entity ${name}; declared: ${this.names.join(", ")}`);
     return e;
   }
 
@@ -117,18 +118,22 @@ export class Registry {
     );
   }
 
-  /** Entities ordered children before parents (self-references ignored): the hard-delete order. */
+  /**
+   * Entities ordered children before parents (self-references ignored): the hard-delete order. Among the
+   * entities whose children are all placed, the one declared last goes first, so the order follows the
+   * declarations and not the order relations happen to be listed in.
+   */
   deletionOrder(): Entity[] {
+    const names = this.names;
     const order: Entity[] = [];
-    const seen = new Set<string>();
-    const visit = (name: string, path: Set<string>) => {
-      if (seen.has(name) || path.has(name)) return;
-      path.add(name);
-      for (const r of this.childrenOf(name)) if (r.child !== name) visit(r.child, path);
-      seen.add(name);
-      order.push(this.entity(name));
-    };
-    for (const name of this.entities.keys()) visit(name, new Set());
+    const placed = new Set<string>();
+    const ready = (name: string) =>
+      !placed.has(name) && this.childrenOf(name).every((r) => r.child === name || placed.has(r.child));
+    while (order.length < names.length) {
+      const next = [...names].reverse().find(ready) ?? names.find((n) => !placed.has(n))!; // a cycle: break it
+      placed.add(next);
+      order.push(this.entity(next));
+    }
     return order;
   }
 }

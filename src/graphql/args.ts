@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import { ArgsType, Field, Int } from "type-graphql";
 import { decodeCursor, type PageArgs } from "../engine/read.js";
-import { BadUserInputError } from "./errors.js";
+import { InvalidInputError } from "../engine/errors.js";
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -38,6 +38,6 @@ export class IncludeDeletedArgs {
 
 export function pageArgs(args: { first: number; after?: string | null }): PageArgs {
   if (!Number.isInteger(args.first) || args.first < 0 || args.first > MAX_PAGE_SIZE)
-    throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${args.first}`);
+    throw new InvalidInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${args.first}`);
   return { first: args.first, after: decodeCursor(args.after) };
 }

@@ -4,7 +4,7 @@
  * pass the types they accept (`ctx.engine.registry.names` for any entity).
  */
 import { isUuid } from "../engine/sql.js";
-import { BadUserInputError } from "./errors.js";
+import { InvalidInputError } from "../engine/errors.js";
 
 /** An entity's name, as the domain model declares it. */
 export type NodeType = string;
@@ -27,9 +27,9 @@ export function fromGlobalId(
   const type = decoded.slice(0, sep);
   const id = decoded.slice(sep + 1);
   if (sep < 0 || !/^[A-Z][A-Za-z0-9]*$/.test(type) || !isUuid(id))
-    throw new BadUserInputError(field, `${field} must be an id returned by this API, got ${JSON.stringify(value)}`);
+    throw new InvalidInputError(field, `${field} must be an id returned by this API, got ${JSON.stringify(value)}`);
   if (!expected.includes(type))
-    throw new BadUserInputError(
+    throw new InvalidInputError(
       field,
       `${field} must be the id of a ${expected.join(" or ")}, got the id of a ${type}`,
     );

@@ -13,9 +13,10 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import { ApiError } from "./errors.js";
+import { InvalidInputError } from "../engine/errors.js";
+import { toGraphQLError } from "./errors.js";
 
-const refuse = (message: string) => new ApiError("BAD_USER_INPUT", message, { field: "query" }, 400);
+const refuse = (message: string) => toGraphQLError(new InvalidInputError("query", message, undefined, 400));
 
 export interface Limits {
   maxDepth: number;

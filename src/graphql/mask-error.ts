@@ -64,8 +64,10 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, opti
   };
   const original = originalOf(error);
   if (original instanceof EngineError) {
+    // Request-level refusals quote graphql-js's coercion messages, which may end with a schema hint.
     const { message, details } = withGlobalIds(original);
-    return { formatted: { ...base, message, extensions: { code: original.code, ...details } } };
+    const shown = options.hideSuggestions ? withoutSuggestions(message) : message;
+    return { formatted: { ...base, message: shown, extensions: { code: original.code, ...details } } };
   }
   const code = (original instanceof GraphQLError ? original.extensions?.code : undefined) ?? formatted.extensions?.code;
   if (

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { BadRequestError, RequestInputError } from "./errors.js";
+import { BadRequestError, RequestInputError, toGraphQLError } from "./errors.js";
 
 /** Where subscriptions are served, for the message that refuses one over plain HTTP. */
 export const SUBSCRIPTION_TRANSPORTS = "graphql-ws (WebSocket) on /graphql or Server-Sent Events on /graphql/stream";
@@ -23,6 +23,7 @@ export interface GuardOptions {
 }
 
 /**
+ * Refusals are thrown as GraphQLErrors (toGraphQLError), as Apollo plugins must throw them:
  * @throws RequestInputError (BAD_USER_INPUT, 400) for a variable that fails coercion or any null byte.
  * @throws BadRequestError (BAD_REQUEST, 400) for a subscription over plain HTTP.
  */
@@ -34,16 +35,16 @@ export function checkRequest(
   options: GuardOptions,
 ): void {
   if (operation.operation === "subscription" && !options.streaming)
-    throw new BadRequestError(`subscriptions are not served over plain HTTP; use ${SUBSCRIPTION_TRANSPORTS}`);
+    throw toGraphQLError(new BadRequestError(`subscriptions are not served over plain HTTP; use ${SUBSCRIPTION_TRANSPORTS}`));
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
   if (coerced.errors?.length) {
     const message = coerced.errors[0]!.message;
     const named = variableOf(message) ?? { field: "variables", variable: "" };
-    throw new RequestInputError(named.field, message, { variable: named.variable });
+    throw toGraphQLError(new RequestInputError(named.field, message, { variable: named.variable }));
   }
   for (const [name, value] of Object.entries(variables ?? {})) {
     const path = nullBytePath(value, name);
-    if (path) throw new RequestInputError(path, `${path} contains a null byte (\\u0000), which text cannot hold`);
+    if (path) throw toGraphQLError(new RequestInputError(path, `${path} contains a null byte (\\u0000), which text cannot hold`));
   }
   checkInlineStrings(document);
 }
@@ -83,7 +84,7 @@ function checkInlineStrings(document: DocumentNode): void {
     StringValue(node) {
       if (!node.value.includes("\u0000")) return;
       const field = names.join(".") || "query";
-      throw new RequestInputError(field, `${field} contains a null byte (\\u0000), which text cannot hold`);
+      throw toGraphQLError(new RequestInputError(field, `${field} contains a null byte (\\u0000), which text cannot hold`));
     },
   });
 }

@@ -5,7 +5,7 @@ import { roleAtLeast, type Role } from "../auth/roles.js";
 import type { DomainModel } from "../domain/domain-model.js";
 import { MODEL } from "../domain/model.js";
 import type { Context } from "./context.js";
-import { ForbiddenError } from "./errors.js";
+import { ForbiddenError } from "../engine/errors.js";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { buildModelGraphQL } from "./model/index.js";
 import { AuditResolver } from "./resolvers/audit.resolver.js";

@@ -1,7 +1,7 @@
 import type { Visibility } from "../engine/visibility.js";
 import { roleAtLeast } from "../auth/roles.js";
 import type { Context } from "./context.js";
-import { ForbiddenError } from "./errors.js";
+import { ForbiddenError } from "../engine/errors.js";
 
 /**
  * The visibility a read argument asks for, if the caller's role allows it: seeing deleted rows takes EDITOR.

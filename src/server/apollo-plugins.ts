@@ -6,7 +6,8 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger } from "pino";
 import type { Context } from "../graphql/context.js";
-import { UnauthenticatedError } from "../graphql/errors.js";
+import { UnauthenticatedError } from "../engine/errors.js";
+import { toGraphQLError } from "../graphql/errors.js";
 import { checkLimits, type Limits } from "../graphql/limits.js";
 import { maskError } from "../graphql/mask-error.js";
 import { checkRequest, isIntrospectionOnly } from "../graphql/request-guards.js";
@@ -20,7 +21,7 @@ export function requestChecks(limits: Limits): ApolloServerPlugin<Context> {
         async didResolveOperation({ document, operation, request, schema, contextValue }) {
           if (!operation) return; // Apollo itself refuses a document without the named operation.
           if (contextValue.anonymous && !isIntrospectionOnly(document, operation))
-            throw new UnauthenticatedError("missing Authorization: Bearer <token>");
+            throw toGraphQLError(new UnauthenticatedError("missing Authorization: Bearer <token>"));
           checkRequest(schema, document, operation, request.variables, { streaming: false });
           checkLimits(schema, document, request.variables, request.operationName, limits);
         },

@@ -24,7 +24,8 @@ import { Maintenance } from "../engine/maintenance.js";
 import type { DomainModel } from "../domain/domain-model.js";
 import { MODEL } from "../domain/model.js";
 import type { BulkServices, Context, Viewer } from "../graphql/context.js";
-import { ApiError, UnauthenticatedError } from "../graphql/errors.js";
+import { EngineError, UnauthenticatedError } from "../engine/errors.js";
+import { asGraphQLError, toGraphQLError } from "../graphql/errors.js";
 import type { Limits } from "../graphql/limits.js";
 import { Loaders } from "../graphql/loaders.js";
 import { maskError } from "../graphql/mask-error.js";
@@ -127,7 +128,7 @@ function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Conte
 /** A tokenless request's context: enough to introspect; anything that needs the caller throws UNAUTHENTICATED. */
 function anonymousContext(opts: AppOptions, requestId: string): Context {
   const refuse = () => {
-    throw new UnauthenticatedError("missing Authorization: Bearer <token>");
+    throw toGraphQLError(new UnauthenticatedError("missing Authorization: Bearer <token>"));
   };
   const ctx = { requestId, engine: opts.engine, log: opts.log.child({ requestId }), bulk: opts.bulk, anonymous: true };
   for (const key of ["viewer", "op", "loaders", "maintenance"]) Object.defineProperty(ctx, key, { get: refuse });
@@ -241,7 +242,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
         requestLog.track(res, async () => {
           const requestId = res.locals.requestId as string;
           if (introspection && req.headers.authorization === undefined) return anonymousContext(opts, requestId);
-          return makeContext(opts, await login(req.headers.authorization), requestId);
+          // Apollo answers a GraphQLError thrown here with its HTTP status (401).
+          const viewer = await login(req.headers.authorization).catch((err: unknown) => {
+            throw asGraphQLError(err);
+          });
+          return makeContext(opts, viewer, requestId);
         }),
     }),
   );
@@ -257,7 +262,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const viewer = await authenticate(authorization, opts.secret, orgs);
         contextValue = makeContext(opts, viewer, randomUUID());
       } catch (err) {
-        const error = err instanceof GraphQLError ? err : new ApiError("INTERNAL_SERVER_ERROR", "Unexpected error.");
+        const error =
+          err instanceof EngineError
+            ? toGraphQLError(err)
+            : toGraphQLError(new EngineError("INTERNAL_SERVER_ERROR", "Unexpected error."));
         return { errors: [maskError(error.toJSON(), error).formatted as GraphQLError] };
       }
       const response = await withReadScope(onlyQueries(request.query), () =>

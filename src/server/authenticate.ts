@@ -1,6 +1,6 @@
 import { InvalidTokenError, parseBearer, verifyToken } from "../auth/token.js";
 import type { Viewer } from "../graphql/context.js";
-import { UnauthenticatedError } from "../graphql/errors.js";
+import { UnauthenticatedError } from "../engine/errors.js";
 import type { OrganizationDirectory } from "./organizations.js";
 
 /**

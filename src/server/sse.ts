@@ -12,7 +12,7 @@ import type { Request, RequestHandler, Response } from "express";
 import type { ExecutionResult } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/express";
 import type { Context, Viewer } from "../graphql/context.js";
-import { UnauthenticatedError } from "../graphql/errors.js";
+import { UnauthenticatedError } from "../engine/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";

@@ -19,7 +19,8 @@ import {
 } from "graphql";
 import type { Logger } from "pino";
 import type { Context } from "../graphql/context.js";
-import { ApiError } from "../graphql/errors.js";
+import { EngineError } from "../engine/errors.js";
+import { toGraphQLError } from "../graphql/errors.js";
 import { checkLimits, type Limits } from "../graphql/limits.js";
 import { maskError } from "../graphql/mask-error.js";
 import { checkRequest } from "../graphql/request-guards.js";
@@ -63,10 +64,10 @@ export function prepareOperation(
     throw err;
   }
   if (typeof source !== "string" || source === "")
-    return refuse([new ApiError("BAD_REQUEST", "query must be a non-empty string")]);
+    return refuse([toGraphQLError(new EngineError("BAD_REQUEST", "query must be a non-empty string"))]);
   const variables = request.variables ?? undefined;
   if (variables !== undefined && (typeof variables !== "object" || variables === null || Array.isArray(variables)))
-    return refuse([new ApiError("BAD_REQUEST", "variables must be an object")]);
+    return refuse([toGraphQLError(new EngineError("BAD_REQUEST", "variables must be an object"))]);
   const operationName = typeof request.operationName === "string" ? request.operationName : undefined;
 
   let document: DocumentNode;
@@ -82,11 +83,13 @@ export function prepareOperation(
   const operation = getOperationAST(document, operationName);
   if (!operation)
     return refuse([
-      new ApiError(
-        "OPERATION_RESOLUTION_FAILURE",
-        operationName
-          ? `unknown operation named "${operationName}"`
-          : "operationName is required with several operations",
+      toGraphQLError(
+        new EngineError(
+          "OPERATION_RESOLUTION_FAILURE",
+          operationName
+            ? `unknown operation named "${operationName}"`
+            : "operationName is required with several operations",
+        ),
       ),
     ]);
   try {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RequestHandler } from "express";
 import { GraphQLError } from "graphql";
-import { PersistedQueryNotFoundError } from "../graphql/errors.js";
+import { PersistedQueryNotFoundError, toGraphQLError } from "../graphql/errors.js";
 import { sendErrors } from "./error-response.js";
 
 export class TrustedDocuments {
@@ -58,15 +58,19 @@ export class TrustedDocuments {
     if (hash !== undefined) {
       const document = this.byHash.get(hash);
       if (document === undefined)
-        throw new PersistedQueryNotFoundError(
-          `no trusted document has the hash ${JSON.stringify(hash.slice(0, 80))} (TRUSTED_DOCUMENTS)`,
+        throw toGraphQLError(
+          new PersistedQueryNotFoundError(
+            `no trusted document has the hash ${JSON.stringify(hash.slice(0, 80))} (TRUSTED_DOCUMENTS)`,
+          ),
         );
       return document;
     }
     if (typeof request.query === "string" && this.byHash.has(sha256(request.query))) return request.query;
-    throw new PersistedQueryNotFoundError(
-      "this server runs only trusted documents (TRUSTED_DOCUMENTS): send the hash of an operation from the " +
-        "manifest as extensions.persistedQuery.sha256Hash or documentId",
+    throw toGraphQLError(
+      new PersistedQueryNotFoundError(
+        "this server runs only trusted documents (TRUSTED_DOCUMENTS): send the hash of an operation from the " +
+          "manifest as extensions.persistedQuery.sha256Hash or documentId",
+      ),
     );
   }
 }

@@ -10,7 +10,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Context, Viewer } from "../graphql/context.js";
-import { UnauthenticatedError } from "../graphql/errors.js";
+import { UnauthenticatedError } from "../engine/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";

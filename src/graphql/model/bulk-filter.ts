@@ -3,7 +3,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import { Field, ID, InputType, type ClassType } from "type-graphql";
 import type { DomainModel } from "../../domain/domain-model.js";
 import type { BulkFilter } from "../../engine/bulk/index.js";
-import { BadUserInputError } from "../errors.js";
+import { InvalidInputError } from "../../engine/errors.js";
 import { fromGlobalId } from "../ids.js";
 import { SoftDeletableType } from "../types/payloads.types.js";
 import { decorateClass, decorateProperty, namedClass } from "./decorate.js";
@@ -37,7 +37,7 @@ export function toBulkFilter(model: DomainModel, input: BulkFilterValue): BulkFi
     if (value === undefined || value === null) continue;
     const column = filter.columns.get(input.type);
     if (!column)
-      throw new BadUserInputError(`filter.${filter.name}`, `filter.${filter.name} does not apply to ${input.type}`);
+      throw new InvalidInputError(`filter.${filter.name}`, `filter.${filter.name} does not apply to ${input.type}`);
     references[column] = fromGlobalId(String(value), `filter.${filter.name}`, [filter.target]).id;
   }
   return {

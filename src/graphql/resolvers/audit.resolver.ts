@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from "type-graphql";
 import { auditPage, decodeAuditCursor, encodeAuditCursor } from "../../engine/audit-log.js";
 import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
-import { BadUserInputError } from "../errors.js";
+import { InvalidInputError } from "../../engine/errors.js";
 import { fromGlobalId, toGlobalId, type NodeType } from "../ids.js";
 import { oneAtATime } from "../request-share.js";
 import { isUuid } from "../../engine/sql.js";
@@ -23,9 +23,9 @@ export class AuditResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
     if (first < 0 || first > MAX_PAGE_SIZE)
-      throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+      throw new InvalidInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
     if (operationId && !isUuid(operationId))
-      throw new BadUserInputError(
+      throw new InvalidInputError(
         "operationId",
         `operationId must be an operation id returned by this API, got ${JSON.stringify(operationId)}`,
       );

@@ -22,12 +22,11 @@ import {
   type BulkStatus,
 } from "../../engine/bulk/index.js";
 import type { TargetId } from "../../engine/bulk/index.js";
-import { NotFoundError } from "../../engine/errors.js";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../../engine/errors.js";
 import { isUuid } from "../../engine/sql.js";
 import { isTimestamp } from "../../engine/read.js";
 import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
-import { BadUserInputError, ForbiddenError } from "../errors.js";
 import { fromGlobalId } from "../ids.js";
 import type { DomainModel } from "../../domain/domain-model.js";
 import { toBulkFilter, type BulkFilterValue } from "../model/bulk-filter.js";
@@ -169,7 +168,7 @@ export function createBulkResolver(model: DomainModel, BulkFilterInput: ClassTyp
       @Arg("after", () => String, { nullable: true }) after?: string | null,
     ) {
       if (first < 0 || first > MAX_PAGE_SIZE)
-        throw new BadUserInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
+        throw new InvalidInputError("first", `first must be between 0 and ${MAX_PAGE_SIZE}, got ${first}`);
       let cursor: { at: string; id: string } | undefined;
       if (after) {
         try {
@@ -177,7 +176,7 @@ export function createBulkResolver(model: DomainModel, BulkFilterInput: ClassTyp
           if (typeof at !== "string" || typeof id !== "string" || !isUuid(id) || !isTimestamp(at)) throw new Error();
           cursor = { at, id };
         } catch {
-          throw new BadUserInputError("after", "after must be a cursor returned by bulkOperations");
+          throw new InvalidInputError("after", "after must be a cursor returned by bulkOperations");
         }
       }
       const page = await listOperations(ctx.engine.db, ctx.op, status ?? undefined, first, cursor);
@@ -203,7 +202,7 @@ export function createBulkResolver(model: DomainModel, BulkFilterInput: ClassTyp
       subscribe: ({ args, context }: SubscribeResolverData<unknown, { id: string }, Context>) => {
         if (!roleAtLeast(context.viewer.role, "ADMIN"))
           throw new ForbiddenError("bulkOperationProgress needs the ADMIN role");
-        if (!isUuid(args.id)) throw new BadUserInputError("id", "id must be a bulk operation id");
+        if (!isUuid(args.id)) throw new InvalidInputError("id", "id must be a bulk operation id");
         return progressStream(context, args.id);
       },
     })
