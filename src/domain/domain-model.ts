@@ -62,8 +62,9 @@ export interface ToManyFieldInfo {
   name: string;
   description?: string;
   target: string;
-  /** The target's column. */
+  /** The target's column, and its key in the target's Drizzle table (and in engine rows). */
   column: PgColumn;
+  columnKey: string;
   relation: string;
   args: readonly ReadArgName[];
 }
@@ -80,6 +81,9 @@ export interface ManyToManyFieldInfo {
   pivot: string;
   parentColumn: PgColumn;
   targetColumn: PgColumn;
+  /** The two columns' keys in the pivot's Drizzle table. */
+  parentColumnKey: string;
+  targetColumnKey: string;
   args: readonly ReadArgName[];
 }
 
@@ -288,6 +292,7 @@ export class DomainModel {
           ...(description ? { description } : {}),
           target: def.name,
           column,
+          columnKey: key,
           relation,
           args: TO_MANY_ARGS,
         });
@@ -335,6 +340,8 @@ export class DomainModel {
         pivot: def.name,
         parentColumn: columnOf(def, link.from, "a pivot link"),
         targetColumn: columnOf(def, link.to, "a pivot link"),
+        parentColumnKey: link.from,
+        targetColumnKey: link.to,
         args: TO_MANY_ARGS,
       });
     }
