@@ -362,3 +362,13 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 export type Config = { [K in SettingName]: z.output<(typeof SETTINGS)[K]["schema"]> };
+
+/**
+ * A setting's default, parsed by its own schema: where code needs a default (an option left out by a test,
+ * a script or a bench), it reads it here, so each default is written once, in `SETTINGS`.
+ * @example defaultOf("MAX_CASCADE_DEPTH") // 10
+ */
+export function defaultOf<N extends SettingName>(name: N): Config[N] {
+  const s = SETTINGS[name] as { schema: z.ZodType; default?: string };
+  return s.schema.parse(s.default) as Config[N];
+}

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
+import { defaultOf } from "../config/settings.js";
 import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
 import { lockAuditChain } from "./audit-chain.js";
@@ -40,7 +41,7 @@ export interface EngineOptions {
   requireReason?: boolean;
   /** Apply CASCADE policies; false makes them behave as RESTRICT. @default true */
   cascade?: boolean;
-  /** Deepest cascade below the deleted row. @default 10 */
+  /** Deepest cascade below the deleted row. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
   /** Told about committed soft deletes and restores (metrics); see observer.ts. */
   observer?: EngineObserver;
@@ -85,7 +86,12 @@ export class SoftDeleteEngine {
   ) {
     const { observer, ...rest } = options;
     this.observer = observer;
-    this.options = { requireReason: false, cascade: true, maxCascadeDepth: 10, ...rest };
+    this.options = {
+      requireReason: defaultOf("REQUIRE_DELETION_REASON"),
+      cascade: defaultOf("CASCADE_SOFT_DELETE"),
+      maxCascadeDepth: defaultOf("MAX_CASCADE_DEPTH"),
+      ...rest,
+    };
     this.registry = this.options.cascade
       ? registry
       : registry.withPolicies((r) => (r.policy === "CASCADE" ? "RESTRICT" : r.policy));

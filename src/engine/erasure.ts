@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
+import { defaultOf } from "../config/settings.js";
 import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
 import { cascadeSoftDelete, softDeleteWhere } from "./cascade.js";
@@ -76,7 +77,7 @@ export interface ErasureReport {
 }
 
 export interface ErasureOptions {
-  /** Deepest cascade of the person's soft delete. @default 10 */
+  /** Deepest cascade of the person's soft delete. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
 }
 
@@ -112,7 +113,17 @@ export async function erasePerson(
   try {
     return await inTransaction(engine.db, async (tx) => {
       await lockAuditChain(tx, ctx.organizationId);
-      return erase(tx, engine, declaration, person, ctx, actorId, id, reason.trim(), options.maxCascadeDepth ?? 10);
+      return erase(
+        tx,
+        engine,
+        declaration,
+        person,
+        ctx,
+        actorId,
+        id,
+        reason.trim(),
+        options.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
+      );
     });
   } catch (err) {
     throw translateDbError(registry, err);

@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { sql, type SQL } from "drizzle-orm";
 import { getTableConfig, PgDialect } from "drizzle-orm/pg-core";
 import type { DatabaseHandle } from "../db/database.js";
+import { defaultOf } from "../config/settings.js";
 import { poolStats, type PoolStats } from "../db/pool-stats.js";
 import type { Entity, Registry } from "./registry.js";
 import { pastRetention, retentionDays, type RetentionPolicy } from "./retention.js";
@@ -27,10 +28,11 @@ export interface HealthThresholds {
   deadTuples: number;
 }
 
+/** The HEALTH_* settings' defaults. */
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
-  exactCountMaxRows: 100_000,
-  deletedRatio: 0.3,
-  deadTuples: 10_000,
+  exactCountMaxRows: defaultOf("HEALTH_EXACT_COUNT_MAX_ROWS"),
+  deletedRatio: defaultOf("HEALTH_DELETED_RATIO_THRESHOLD"),
+  deadTuples: defaultOf("HEALTH_DEAD_TUPLES_THRESHOLD"),
 };
 
 export interface HealthOptions extends HealthThresholds {

@@ -7,6 +7,7 @@
  */
 import { tryLock } from "../db/advisory-lock.js";
 import type { DatabaseHandle } from "../db/database.js";
+import { defaultOf } from "../config/settings.js";
 import type { OperationContext } from "./context.js";
 import { notify } from "./observer.js";
 import { DeclarationError, InvalidSettingError } from "./errors.js";
@@ -28,14 +29,14 @@ export const PURGE_LOCK_KEY = 7_361_224_902;
 export const SYSTEM_PURGE_ACTOR = "system:retention";
 
 export interface MaintenanceOptions {
-  /** @default { defaultDays: 90 } */
+  /** @default `{ defaultDays: defaultOf("HARD_DELETE_AFTER_DAYS") }` */
   retention?: RetentionPolicy;
   /** Roots per purge transaction. @default 500 */
   purgeBatchSize?: number;
   /** Milliseconds between scheduled purges; 0 = no scheduled purge. @default 0 */
   purgeIntervalMs?: number;
   health?: Partial<HealthThresholds>;
-  /** Deepest cascade of an erased person's soft delete. @default 10 */
+  /** Deepest cascade of an erased person's soft delete. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
   /** What erasure treats as personal data; without it, eraseUser is refused. */
   personalData?: PersonalDataDeclaration;
@@ -54,7 +55,7 @@ export class Maintenance {
     readonly handle: DatabaseHandle,
     private readonly options: MaintenanceOptions = {},
   ) {
-    this.retention = options.retention ?? { defaultDays: 90 };
+    this.retention = options.retention ?? { defaultDays: defaultOf("HARD_DELETE_AFTER_DAYS") };
     const declared = [...engine.registry.entities.keys()];
     for (const type of Object.keys(this.retention.overrides ?? {}))
       if (!declared.includes(type))
@@ -62,7 +63,7 @@ export class Maintenance {
           "RETENTION_DAYS_OVERRIDES",
           `RETENTION_DAYS_OVERRIDES names ${JSON.stringify(type)}, which is no entity type; expected one of ${declared.join(", ")}`,
         );
-    this.purgeBatchSize = options.purgeBatchSize ?? 500;
+    this.purgeBatchSize = options.purgeBatchSize ?? defaultOf("PURGE_BATCH_SIZE");
     this.purgeIntervalMs = options.purgeIntervalMs ?? 0;
     this.thresholds = { ...DEFAULT_HEALTH_THRESHOLDS, ...options.health };
   }

@@ -3,6 +3,7 @@
  * and scripts: the engine, the bulk queue, its events and its runner.
  */
 import type { DatabaseHandle } from "../db/database.js";
+import { defaultOf } from "../config/settings.js";
 import { openSession } from "../db/sessions.js";
 import type { DomainModel } from "../domain/domain-model.js";
 import { MODEL } from "../domain/model.js";
@@ -49,7 +50,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
   const { log: purgeLog, ...maintenanceSettings } = options.maintenance ?? {};
   const maintenance = new Maintenance(engine, handle, {
     ...(model.personalData ? { personalData: model.personalData } : {}),
-    maxCascadeDepth: options.engine?.maxCascadeDepth ?? 10,
+    maxCascadeDepth: options.engine?.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
     ...maintenanceSettings,
   });
   const purge = new PurgeScheduler(maintenance, { intervalMs: maintenance.purgeIntervalMs, log: purgeLog });
@@ -57,11 +58,11 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
     ? new PostgresBulkEvents(handle.pool, () => openSession(handle, "listen"), options.onError)
     : new LocalBulkEvents();
   const queue = new BulkQueue(handle.db, engine.registry, events, {
-    maxIds: options.bulk?.maxIds ?? 10_000,
-    requireReason: options.engine?.requireReason ?? false,
+    maxIds: options.bulk?.maxIds ?? defaultOf("BULK_MAX_IDS"),
+    requireReason: options.engine?.requireReason ?? defaultOf("REQUIRE_DELETION_REASON"),
   });
   const runner = new BulkRunner(handle, engine.registry, events, {
-    maxCascadeDepth: options.engine?.maxCascadeDepth ?? 10,
+    maxCascadeDepth: options.engine?.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
     observer: engine.observer,
     ...options.bulk,
   });

@@ -15,6 +15,7 @@ import type { DatabaseHandle } from "../../db/database.js";
 import { ensureActor } from "../actors.js";
 import type { AuditInfo } from "../audit.js";
 import { EngineError } from "../errors.js";
+import { defaultOf } from "../../config/settings.js";
 import { pgError } from "../pg-errors.js";
 import type { Registry } from "../registry.js";
 import { rows } from "../sql.js";
@@ -36,7 +37,7 @@ export interface RunnerOptions {
   pauseMs?: number;
   /** How often idle runners look for operations (events wake them sooner). @default 2000 */
   pollMs?: number;
-  /** @default 10 */
+  /** Deepest cascade of a batch. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
   /** Operations one instance works at once. @default 2 */
   concurrency?: number;
@@ -66,7 +67,14 @@ export class BulkRunner {
     private readonly events: BulkEvents,
     options: RunnerOptions = {},
   ) {
-    this.opts = { batchSize: 1000, pauseMs: 0, pollMs: 2000, maxCascadeDepth: 10, concurrency: 2, ...options };
+    this.opts = {
+      batchSize: defaultOf("BULK_BATCH_SIZE"),
+      pauseMs: defaultOf("BULK_BATCH_PAUSE_MS"),
+      pollMs: 2000,
+      maxCascadeDepth: defaultOf("MAX_CASCADE_DEPTH"),
+      concurrency: defaultOf("BULK_CONCURRENCY"),
+      ...options,
+    };
   }
 
   start(): void {
