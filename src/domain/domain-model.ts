@@ -152,8 +152,8 @@ export const TO_MANY_ARGS = ["first", "after", "includeDeleted"] as const;
 export const LIST_ARGS = ["first", "after", "includeDeleted", "onlyDeleted"] as const;
 export const SINGLE_ARGS = ["id", "includeDeleted"] as const;
 
-/** Columns every entity has, in the order they are listed. */
-const COMMON_FIELDS = [
+/** Fields every entity type has (inherited from `SoftDeletable` and `EntityFields` in GraphQL). */
+export const COMMON_FIELDS = [
   "id",
   "createdAt",
   "updatedAt",

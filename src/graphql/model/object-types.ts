@@ -1,6 +1,6 @@
 /** Each entity's object type and connection, generated from the domain model. */
 import { Field, ObjectType, type ClassType } from "type-graphql";
-import type { DomainModel, EntityTypeInfo } from "../../domain/domain-model.js";
+import { COMMON_FIELDS, type DomainModel, type EntityTypeInfo } from "../../domain/domain-model.js";
 import { ConnectionType } from "../types/connection.js";
 import { Node } from "../types/node.interface.js";
 import { EntityFields, SoftDeletable } from "../types/soft-deletable.interface.js";
@@ -12,17 +12,7 @@ export interface EntityClasses {
 }
 
 /** Fields every entity type inherits from `EntityFields`. */
-const INHERITED = new Set([
-  "id",
-  "createdAt",
-  "updatedAt",
-  "createdBy",
-  "updatedBy",
-  "deletedAt",
-  "deletedBy",
-  "deletionReason",
-  "isDeleted",
-]);
+const INHERITED = new Set<string>(COMMON_FIELDS);
 
 function objectType(info: EntityTypeInfo): ClassType {
   const Type = namedClass(info.name, EntityFields as unknown as ClassType);
