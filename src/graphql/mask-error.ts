@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { EngineError } from "../engine/errors.js";
 import { isUuid } from "../engine/sql.js";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
-import { NODE_TYPES, toGlobalId, type NodeType } from "./ids.js";
+import { toGlobalId } from "./ids.js";
 import { variableOf } from "./request-guards.js";
 
 export interface Masked {
@@ -23,6 +23,12 @@ export interface MaskOptions {
    * @default false
    */
   hideSuggestions?: boolean;
+  /**
+   * The entity names whose ids the client knows as global ids (the domain model's `names`); a `(type, id)`
+   * detail of another type (e.g. a bulk operation) keeps its plain id.
+   * @default [] (no id is rewritten)
+   */
+  nodeTypes?: readonly string[];
 }
 
 /** `(type, id)` detail pairs whose id the client knows as a global id. */
@@ -38,15 +44,18 @@ function originalOf(error: unknown): unknown {
 }
 
 /** An engine error's message and details with each `(type, uuid)` pair shown as the type's global id. */
-function withGlobalIds(error: EngineError): { message: string; details: Record<string, unknown> } {
+function withGlobalIds(
+  error: EngineError,
+  nodeTypes: readonly string[],
+): { message: string; details: Record<string, unknown> } {
   let message = error.message;
   const details = { ...error.details };
   for (const [typeKey, idKey] of ID_DETAILS) {
     const type = details[typeKey];
     const id = details[idKey];
     if (typeof type !== "string" || typeof id !== "string" || !isUuid(id)) continue;
-    if (!(NODE_TYPES as readonly string[]).includes(type)) continue;
-    const global = toGlobalId(type as NodeType, id);
+    if (!nodeTypes.includes(type)) continue;
+    const global = toGlobalId(type, id);
     details[idKey] = global;
     message = message.split(id).join(global);
   }
@@ -65,7 +74,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, opti
   const original = originalOf(error);
   if (original instanceof EngineError) {
     // Request-level refusals quote graphql-js's coercion messages, which may end with a schema hint.
-    const { message, details } = withGlobalIds(original);
+    const { message, details } = withGlobalIds(original, options.nodeTypes ?? []);
     const shown = options.hideSuggestions ? withoutSuggestions(message) : message;
     return { formatted: { ...base, message: shown, extensions: { code: original.code, ...details } } };
   }

@@ -35,7 +35,9 @@ export function checkRequest(
   options: GuardOptions,
 ): void {
   if (operation.operation === "subscription" && !options.streaming)
-    throw toGraphQLError(new BadRequestError(`subscriptions are not served over plain HTTP; use ${SUBSCRIPTION_TRANSPORTS}`));
+    throw toGraphQLError(
+      new BadRequestError(`subscriptions are not served over plain HTTP; use ${SUBSCRIPTION_TRANSPORTS}`),
+    );
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
   if (coerced.errors?.length) {
     const message = coerced.errors[0]!.message;
@@ -44,7 +46,10 @@ export function checkRequest(
   }
   for (const [name, value] of Object.entries(variables ?? {})) {
     const path = nullBytePath(value, name);
-    if (path) throw toGraphQLError(new RequestInputError(path, `${path} contains a null byte (\\u0000), which text cannot hold`));
+    if (path)
+      throw toGraphQLError(
+        new RequestInputError(path, `${path} contains a null byte (\\u0000), which text cannot hold`),
+      );
   }
   checkInlineStrings(document);
 }
@@ -84,7 +89,9 @@ function checkInlineStrings(document: DocumentNode): void {
     StringValue(node) {
       if (!node.value.includes("\u0000")) return;
       const field = names.join(".") || "query";
-      throw toGraphQLError(new RequestInputError(field, `${field} contains a null byte (\\u0000), which text cannot hold`));
+      throw toGraphQLError(
+        new RequestInputError(field, `${field} contains a null byte (\\u0000), which text cannot hold`),
+      );
     },
   });
 }

@@ -15,7 +15,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from "graphql";
+import type { ExecutionResult, GraphQLError, GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import type { DatabaseHandle } from "../db/database.js";
 import { withReadScope } from "../db/read-scope.js";
@@ -172,7 +172,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const introspection = opts.introspection ?? true;
   const hideSuggestions = !introspection;
   const login = (authorization: unknown) => authenticate(authorization, opts.secret, orgs);
-  const pipeline = { schema, limits: opts.limits, introspection, trusted: opts.trustedDocuments, log: opts.log };
+  const nodeTypes = model.names;
+  const pipeline = {
+    schema,
+    limits: opts.limits,
+    introspection,
+    trusted: opts.trustedDocuments,
+    log: opts.log,
+    nodeTypes,
+  };
   const ws = serveWebSocket(httpServer, GRAPHQL_PATH, {
     ...pipeline,
     authenticate: login,
@@ -191,7 +199,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     includeStacktraceInErrorResponses: false,
     // Trusted documents replace automatic persisted queries; otherwise Apollo's APQ cache serves hashes.
     ...(opts.trustedDocuments ? { persistedQueries: false as const } : {}),
-    formatError: (formatted, error) => maskError(formatted, error, { hideSuggestions }).formatted,
+    formatError: (formatted, error) => maskError(formatted, error, { hideSuggestions, nodeTypes }).formatted,
     // main.ts handles SIGTERM/SIGINT. Apollo's own handler would race ours, and a second stop() waits forever on
     // a barrier Apollo never resolves after a clean stop (what made an idle shutdown take the whole grace).
     stopOnTerminationSignals: false,
@@ -204,7 +212,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       refusalStatus(),
       ...(opts.readCompiler === false
         ? []
-        : [readCompilerPlugin(readModel(opts.engine.registry), (outcome) => metrics.readCompiler.inc({ outcome }))]),
+        : [
+            readCompilerPlugin(readModel(model, opts.engine.registry), (outcome) =>
+              metrics.readCompiler.inc({ outcome }),
+            ),
+          ]),
       errorLogging(opts.log),
       metrics.apolloPlugin() as ApolloServerPlugin<Context>,
       requestLog.apolloPlugin(),

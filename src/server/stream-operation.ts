@@ -37,6 +37,8 @@ export interface StreamPipelineOptions {
   /** With trusted documents, only the manifest's operations run. */
   trusted?: TrustedDocuments | undefined;
   log: Logger;
+  /** The entity names whose ids clients know as global ids (see MaskOptions). */
+  nodeTypes: readonly string[];
 }
 
 /** What a streaming client sends for one operation (graphql-ws `subscribe` payload, graphql-sse body). */
@@ -119,7 +121,10 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
 
 /** The masked form of `error`, as a GraphQLError (graphql-ws and graphql-sse send GraphQLErrors). */
 function clientError(error: GraphQLError, options: StreamPipelineOptions): GraphQLError {
-  const { formatted, unexpected } = maskError(error.toJSON(), error, { hideSuggestions: !options.introspection });
+  const { formatted, unexpected } = maskError(error.toJSON(), error, {
+    hideSuggestions: !options.introspection,
+    nodeTypes: options.nodeTypes,
+  });
   if (unexpected) options.log.error({ err: unexpected }, "unexpected error");
   return new GraphQLError(formatted.message, {
     ...(error.nodes ? { nodes: error.nodes } : {}),
@@ -134,7 +139,10 @@ function clientError(error: GraphQLError, options: StreamPipelineOptions): Graph
 export function maskResult(result: ExecutionResult, options: StreamPipelineOptions, ctx?: Context): ExecutionResult {
   if (!result.errors?.length) return result;
   const errors = result.errors.map((e) => {
-    const { formatted, unexpected } = maskError(e.toJSON(), e, { hideSuggestions: !options.introspection });
+    const { formatted, unexpected } = maskError(e.toJSON(), e, {
+      hideSuggestions: !options.introspection,
+      nodeTypes: options.nodeTypes,
+    });
     if (unexpected) (ctx?.log ?? options.log).error({ err: unexpected }, "unexpected error");
     return formatted;
   });

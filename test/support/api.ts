@@ -144,6 +144,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
 export async function startResolversApp(api: TestApi, limits: Limits = TEST_LIMITS): Promise<App> {
   return createApp({
     handle: api.db,
+    model: api.services.model,
     engine: api.engine,
     bulk: api.services.bulk,
     maintenance: api.services.maintenance,

@@ -26,14 +26,14 @@ import {
   type OperationDefinitionNode,
 } from "graphql";
 import { collectFields, collectSubfields } from "graphql/execution/collectFields.js";
-import { sql, type SQL } from "drizzle-orm";
+import { and, sql, type SQL } from "drizzle-orm";
 import { alias, type PgColumn } from "drizzle-orm/pg-core";
 import type { Cursor } from "../../engine/read.js";
 import type { SoftDeletableTable } from "../../engine/registry.js";
 import { visibleRows } from "../../engine/visibility.js";
 import { pageArgs } from "../args.js";
 import type { Context } from "../context.js";
-import { fromGlobalId, type NodeType } from "../ids.js";
+import { fromGlobalId } from "../ids.js";
 import { requestedVisibility } from "../visibility.js";
 import {
   cursorSql,
@@ -63,9 +63,6 @@ const giveUp = (why: string): never => {
 
 /** Keys per object: a bound on the statement's size for one selection set. */
 const MAX_KEYS = 50;
-
-const LIST_FIELDS: Record<string, NodeType> = { users: "User", projects: "Project", tasks: "Task" };
-const SINGLE_FIELDS: Record<string, NodeType> = { user: "User", project: "Project", task: "Task", comment: "Comment" };
 
 type Table = SoftDeletableTable & Record<string, PgColumn>;
 
@@ -309,24 +306,29 @@ class Compiler {
     const def = query.getFields()[name] ?? giveUp(`unknown root field ${name}`);
     const args = this.args(def, node) as Record<string, unknown> & { includeDeleted: boolean };
     const org = this.ctx.op.organizationId;
-    const listType = LIST_FIELDS[name];
-    if (listType) {
+    const root = this.model.root(name) ?? giveUp(`root field ${name} is not compiled`);
+    if (root.kind === "list") {
       const visibility = requestedVisibility(this.ctx, args);
       const page = pageArgs(args as unknown as { first: number; after?: string | null });
-      const projectId =
-        name === "tasks" && args.projectId
-          ? fromGlobalId(String(args.projectId), "projectId", ["Project"]).id
-          : undefined;
-      const target = this.readType(listType);
+      // Checked in declaration order, as the resolver reads them.
+      const filters = root.filters.flatMap((f) =>
+        args[f.arg] ? [{ column: f.column, id: fromGlobalId(String(args[f.arg]), f.arg, [f.target]).id }] : [],
+      );
+      const target = this.readType(root.type!);
       const expr = this.connection(unwrapObject(def), target, page, nodes, (row, extra) => ({
         from: this.from(row),
-        where: visibleRows(row, org, visibility, projectId ? sql`${row.projectId} = ${projectId}` : undefined, extra),
+        where: visibleRows(
+          row,
+          org,
+          visibility,
+          filters.length ? and(...filters.map((f) => sql`${row[f.column]} = ${f.id}`)) : undefined,
+          extra,
+        ),
       }));
       return { key, statement: sql`SELECT ${expr} AS j` };
     }
-    let type: NodeType | undefined = SINGLE_FIELDS[name];
-    if (name === "node") type = fromGlobalId(String(args.id), "id").type;
-    if (!type) return giveUp(`root field ${name} is not compiled`);
+    const type =
+      root.kind === "node" ? fromGlobalId(String(args.id), "id", this.ctx.engine.registry.names).type : root.type!;
     const { id } = fromGlobalId(String(args.id), "id", [type]);
     const visibility = requestedVisibility(this.ctx, { includeDeleted: args.includeDeleted });
     const target = this.readType(type);

@@ -1,11 +1,12 @@
 /**
- * What the read compiler knows about the schema: for each entity type, its relation fields (to-one, to-many,
- * many-to-many) and where its scalar fields live. The one place that describes relations for the compiler; the
- * resolvers in ../resolvers describe the same relations for the DataLoader path, and the equivalence test
- * (test/api/read-compiler.test.ts) keeps the two in step. A field this model does not know is not compiled: the
- * whole operation then runs through the resolvers, so an unknown field can never be answered wrongly.
+ * What the read compiler knows about the schema, taken from the domain model (src/domain/domain-model.ts), the
+ * same declarations the GraphQL types and their resolvers are generated from: for each entity type its relation
+ * fields (to-one, to-many, many-to-many) and scalar fields, and the root read fields. Nothing here is written by
+ * hand, so an entity added by declaration is compiled like the others. A field this model does not know is not
+ * compiled: the whole operation then runs through the resolvers, so an unknown field can never be answered wrongly.
  */
 import type { PgColumn } from "drizzle-orm/pg-core";
+import type { DomainModel, RelationFieldInfo } from "../../domain/domain-model.js";
 import type { Entity, Registry } from "../../engine/registry.js";
 import type { NodeType } from "../ids.js";
 
@@ -37,47 +38,6 @@ export interface Through {
 
 export type ReadRelation = ToOne | ToMany | Through;
 
-/** Relation fields per GraphQL object type, by field name. */
-export const READ_RELATIONS: Record<NodeType, Record<string, ReadRelation>> = {
-  User: {
-    assignedTasks: {
-      kind: "through",
-      target: "Task",
-      pivot: "TaskAssignment",
-      parentColumn: "userId",
-      targetColumn: "taskId",
-    },
-    assignments: { kind: "many", target: "TaskAssignment", column: "userId" },
-    comments: { kind: "many", target: "Comment", column: "authorId" },
-  },
-  Project: {
-    tasks: { kind: "many", target: "Task", column: "projectId" },
-    lead: { kind: "one", target: "User", column: "leadId" },
-  },
-  Task: {
-    project: { kind: "one", target: "Project", column: "projectId" },
-    comments: { kind: "many", target: "Comment", column: "taskId" },
-    assignees: {
-      kind: "through",
-      target: "User",
-      pivot: "TaskAssignment",
-      parentColumn: "taskId",
-      targetColumn: "userId",
-    },
-    assignments: { kind: "many", target: "TaskAssignment", column: "taskId" },
-  },
-  Comment: {
-    task: { kind: "one", target: "Task", column: "taskId" },
-    author: { kind: "one", target: "User", column: "authorId" },
-    parent: { kind: "one", target: "Comment", column: "parentId" },
-    replies: { kind: "many", target: "Comment", column: "parentId" },
-  },
-  TaskAssignment: {
-    task: { kind: "one", target: "Task", column: "taskId" },
-    user: { kind: "one", target: "User", column: "userId" },
-  },
-};
-
 /** How a scalar field is written into the answer. */
 export type ScalarKind = "globalId" | "dateTime" | "plain";
 
@@ -85,33 +45,64 @@ export interface ReadType {
   name: NodeType;
   entity: Entity;
   relations: Record<string, ReadRelation>;
-  /** The column behind a scalar GraphQL field, or undefined when the field is not a column. */
+  /** The column behind a scalar GraphQL field, or undefined when the field is not a declared scalar. */
   scalar(field: string): { column: PgColumn; kind: ScalarKind } | undefined;
+}
+
+/**
+ * A root read field: a connection of `type` (narrowed by `filters`: argument → column key and the entity whose
+ * global id the argument holds), one row of `type` by id, or `node` (any entity, `type` null).
+ */
+export interface ReadRoot {
+  kind: "list" | "single" | "node";
+  type: NodeType | null;
+  filters: { arg: string; column: string; target: NodeType }[];
 }
 
 export interface ReadModel {
   type(name: string): ReadType | undefined;
+  root(field: string): ReadRoot | undefined;
 }
 
-/** The read model of the entities `registry` declares. */
-export function readModel(registry: Registry): ReadModel {
+function readRelation(field: RelationFieldInfo): ReadRelation {
+  switch (field.kind) {
+    case "toOne":
+      return { kind: "one", target: field.target, column: field.columnKey };
+    case "toMany":
+      return { kind: "many", target: field.target, column: field.columnKey };
+    case "manyToMany":
+      return {
+        kind: "through",
+        target: field.target,
+        pivot: field.pivot,
+        parentColumn: field.parentColumnKey,
+        targetColumn: field.targetColumnKey,
+      };
+  }
+}
+
+/** The read model of `model`'s entities, served from `registry` (made from the same model). */
+export function readModel(model: DomainModel, registry: Registry): ReadModel {
   const types = new Map<string, ReadType>();
-  for (const [name, relations] of Object.entries(READ_RELATIONS) as [NodeType, Record<string, ReadRelation>][]) {
-    const entity = registry.entity(name);
-    const columns = entity.table as unknown as Record<string, PgColumn | undefined>;
-    types.set(name, {
-      name,
-      entity,
+  for (const info of model.types.values()) {
+    const relations = Object.fromEntries(info.relations.map((r) => [r.name, readRelation(r)]));
+    const scalars = new Map(
+      info.fields.map((f) => {
+        const kind: ScalarKind = f.globalId ? "globalId" : f.type === "DateTime" ? "dateTime" : "plain";
+        return [f.name, { column: f.column, kind }] as const;
+      }),
+    );
+    types.set(info.name, {
+      name: info.name,
+      entity: registry.entity(info.name),
       relations,
-      scalar(field) {
-        if (Object.hasOwn(relations, field) || !Object.hasOwn(columns, field)) return undefined;
-        const column = columns[field];
-        if (!column || typeof column !== "object" || !("columnType" in column)) return undefined;
-        const kind: ScalarKind =
-          field === "id" ? "globalId" : column.columnType === "PgTimestamp" ? "dateTime" : "plain";
-        return { column, kind };
-      },
+      scalar: (field) => scalars.get(field),
     });
   }
-  return { type: (name) => types.get(name) };
+  const roots = new Map<string, ReadRoot>();
+  for (const f of model.rootFields) {
+    const filters = f.filters.map((x) => ({ arg: x.arg, column: x.arg, target: x.target }));
+    roots.set(f.name, { kind: f.kind, type: f.type, filters });
+  }
+  return { type: (name) => types.get(name), root: (field) => roots.get(field) };
 }
