@@ -390,6 +390,9 @@ async function openBrowser() {
       if (operationName)
         await page.locator(".graphiql-tab-active .graphiql-tab-button", { hasText: operationName }).waitFor();
       const execute = page.locator(".graphiql-execute-button");
+      // Until that parse GraphiQL still holds the tour's several operations, and the button is a menu of them (a
+      // click opens the menu and runs nothing); every query typed here is one operation.
+      await expect.poll(() => execute.getAttribute("aria-haspopup"), { timeout: TIMEOUT }).toBeNull();
       if (query.startsWith("subscription")) return execute.click();
       // A query goes out as a POST with the editor's text. On a loaded machine GraphiQL can still be busy with the
       // previous step (the schema re-fetch) and drop the click: the request is what shows the click was taken.
