@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
+import { organizations } from "../db/schema/organizations.js";
 import { defaultOf } from "../config/settings.js";
 import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
@@ -145,6 +146,15 @@ export class SoftDeleteEngine {
       .from(entity.table)
       .where(visibleRows(entity.table, ctx.organizationId, visibility, where))
       .limit(limit)) as Row[];
+  }
+
+  /** The context's organization (organizations are never deleted); undefined for an unknown id. */
+  async organization(ctx: OperationContext): Promise<{ id: string; slug: string; name: string } | undefined> {
+    const [org] = await this.db
+      .select({ id: organizations.id, slug: organizations.slug, name: organizations.name })
+      .from(organizations)
+      .where(eq(organizations.id, ctx.organizationId));
+    return org;
   }
 
   // ---------------------------------------------------------------- writes

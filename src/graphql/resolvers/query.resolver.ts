@@ -1,6 +1,4 @@
-import { eq } from "drizzle-orm";
 import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
-import { organizations } from "../../db/schema/index.js";
 import { IncludeDeletedArgs } from "../args.js";
 import type { Context } from "../context.js";
 import { fromGlobalId } from "../ids.js";
@@ -23,10 +21,8 @@ export class QueryResolver {
 
   @Query(() => Viewer)
   async viewer(@Ctx() ctx: Context): Promise<Viewer> {
-    const [org] = await ctx.engine.db
-      .select()
-      .from(organizations)
-      .where(eq(organizations.id, ctx.viewer.organizationId));
-    return { subject: ctx.viewer.subject, role: ctx.viewer.role, organization: org! };
+    // A token names an existing organization (authenticate looked it up), and organizations are never deleted.
+    const organization = (await ctx.engine.organization(ctx.op))!;
+    return { subject: ctx.viewer.subject, role: ctx.viewer.role, organization };
   }
 }
