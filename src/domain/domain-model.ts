@@ -250,7 +250,12 @@ export class DomainModel {
 
   /** A fresh engine registry of these entities and relations. */
   createRegistry(): Registry {
-    return new Registry(this.entityDeclarations, this.relationDeclarations);
+    const person = this.personalData;
+    return new Registry(
+      this.entityDeclarations,
+      this.relationDeclarations,
+      person ? { entity: person.person, fields: person.subjects } : undefined,
+    );
   }
 
   private declareReferences(def: EntityDefinition) {

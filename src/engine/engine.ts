@@ -166,7 +166,7 @@ export class SoftDeleteEngine {
     const key = `${ctx.organizationId}\u0000${ctx.actor}`;
     let actorId = this.actorIds.get(key);
     if (!actorId) {
-      actorId = await ensureActor(this.db, ctx);
+      actorId = await ensureActor(this.db, this.registry, ctx);
       if (this.actorIds.size > 10_000) this.actorIds.clear();
       this.actorIds.set(key, actorId);
     }

@@ -109,7 +109,7 @@ export async function erasePerson(
   if (!reason.trim()) throw new InvalidInputError("reason", "a reason is required to erase a person");
   if (!isUuid(id)) throw new NotFoundError(person.name, id);
   // The actor row is committed on its own, before the transaction (as every engine operation does).
-  const actorId = await ensureActor(engine.db, ctx);
+  const actorId = await ensureActor(engine.db, registry, ctx);
   try {
     return await inTransaction(engine.db, async (tx) => {
       await lockAuditChain(tx, ctx.organizationId);

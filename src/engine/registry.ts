@@ -47,6 +47,12 @@ export interface RelationDeclaration {
   policy: DeletionPolicy;
 }
 
+/** The entity a token subject may name, and the fields a subject is compared with (e.g. email, id). */
+export interface SubjectDeclaration {
+  entity: string;
+  fields: string[];
+}
+
 export interface Entity extends EntityDeclaration {
   tableName: string;
   /** Unique indexes by name → the fields they cover (for CONFLICT messages). */
@@ -57,7 +63,12 @@ export class Registry {
   readonly entities = new Map<string, Entity>();
   private readonly relationsByName = new Map<string, RelationDeclaration>();
 
-  constructor(entities: EntityDeclaration[], relations: RelationDeclaration[]) {
+  constructor(
+    entities: EntityDeclaration[],
+    relations: RelationDeclaration[],
+    /** Whom an actor (a token subject) is linked to; none: actors stay unlinked. */
+    readonly subjects?: SubjectDeclaration,
+  ) {
     for (const e of entities) {
       const config = getTableConfig(e.table);
       const byDbName = new Map(
@@ -79,6 +90,11 @@ export class Registry {
       if (!this.entities.has(r.parent) || !this.entities.has(r.child))
         throw new DeclarationError(`relation ${r.name} names an undeclared entity (${r.parent} or ${r.child})`);
       this.relationsByName.set(r.name, r);
+    }
+    if (subjects) {
+      const entity = this.entity(subjects.entity);
+      for (const f of subjects.fields)
+        if (!(f in entity.table)) throw new DeclarationError(`${entity.name}: subject field ${f} is not a column`);
     }
   }
 
@@ -115,6 +131,7 @@ export class Registry {
     return new Registry(
       declared,
       this.relations.map((r) => ({ ...r, policy: change(r) })),
+      this.subjects,
     );
   }
 

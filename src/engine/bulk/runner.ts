@@ -170,7 +170,7 @@ export class BulkRunner {
     const ctx = { organizationId: op.organizationId, actor: op.createdBy, requestId: op.requestId ?? undefined };
     const info: AuditInfo = {
       ctx,
-      actorId: await ensureActor(this.handle.db, ctx),
+      actorId: await ensureActor(this.handle.db, this.registry, ctx),
       operationId: op.id,
       reason: op.reason,
     };
