@@ -3,15 +3,12 @@
  * and hard delete, over any entities declared in a Registry. It imports nothing from GraphQL or HTTP, so a
  * CLI, a job runner or a test drives it directly.
  */
-import { randomUUID } from "node:crypto";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/database.js";
 import { organizations } from "../db/schema/organizations.js";
 import { defaultOf } from "../config/settings.js";
-import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
-import { lockAuditChain } from "./audit-chain.js";
 import {
   cascadeRestore,
   cascadeSoftDelete,
@@ -32,9 +29,8 @@ import {
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { columnOf, mapRow, type Row } from "./rows.js";
 import { c, isUuid, rows, t, uuidArray } from "./sql.js";
-import { reportTally, type EngineObserver, type Tally } from "./observer.js";
-import { dryRun, inTransaction } from "./transaction.js";
-import { translateDbError } from "./translate.js";
+import type { EngineObserver } from "./observer.js";
+import { Operations, type OperationOptions } from "./operation.js";
 import { deleted, inOrganization, live, visibleRows, type Visibility } from "./visibility.js";
 
 export interface EngineOptions {
@@ -78,6 +74,8 @@ export class SoftDeleteEngine {
   readonly registry: Registry;
   /** Whoever watches the engine (metrics, logs); the bulk runner and maintenance report to it too. */
   readonly observer: EngineObserver | undefined;
+  /** Actors, operation ids and transactions of audited changes (see operation.ts). */
+  readonly operations: Operations;
   private readonly options: Required<Omit<EngineOptions, "observer">>;
 
   constructor(
@@ -96,6 +94,7 @@ export class SoftDeleteEngine {
     this.registry = this.options.cascade
       ? registry
       : registry.withPolicies((r) => (r.policy === "CASCADE" ? "RESTRICT" : r.policy));
+    this.operations = new Operations(db, this.registry, observer);
   }
 
   // ---------------------------------------------------------------- reads
@@ -159,30 +158,18 @@ export class SoftDeleteEngine {
 
   // ---------------------------------------------------------------- writes
 
-  /** Actor rows are committed on their own and never deleted (erasure blanks them), so ids can be kept. */
-  private readonly actorIds = new Map<string, string>();
-
-  private async begin(ctx: OperationContext, reason?: string | null): Promise<AuditInfo> {
-    const key = `${ctx.organizationId}\u0000${ctx.actor}`;
-    let actorId = this.actorIds.get(key);
-    if (!actorId) {
-      actorId = await ensureActor(this.db, this.registry, ctx);
-      if (this.actorIds.size > 10_000) this.actorIds.clear();
-      this.actorIds.set(key, actorId);
-    }
-    return { ctx, actorId, operationId: randomUUID(), reason: reason ?? null };
-  }
-
-  /** One audited transaction of `ctx`'s organization, its audit chain locked first (see lockAuditChain). */
-  private async run<T>(ctx: OperationContext, work: (tx: Database) => Promise<T>): Promise<T> {
-    try {
-      return await inTransaction(this.db, async (tx) => {
-        await lockAuditChain(tx, ctx.organizationId);
-        return work(tx);
-      });
-    } catch (err) {
-      throw translateDbError(this.registry, err);
-    }
+  /**
+   * Runs `work` as one audited operation of `ctx`: actor, operation id, one transaction holding the audit chain
+   * lock, translated errors, the observer told on commit (see operation.ts). Every write of the engine, erasure
+   * and each bulk batch go through here.
+   * @example engine.withOperation(ctx, { reason: "duplicate" }, (tx, info) => softDeleteWhere(tx, entity, where, info))
+   */
+  withOperation<T>(
+    ctx: OperationContext,
+    options: OperationOptions,
+    work: (tx: Database, info: AuditInfo) => Promise<T>,
+  ): Promise<T> {
+    return this.operations.run(ctx, options, work);
   }
 
   /** Locks a row FOR UPDATE within the organization; NOT_FOUND when absent. */
@@ -290,8 +277,7 @@ export class SoftDeleteEngine {
   async create(type: string, ctx: OperationContext, values: Record<string, unknown>): Promise<Row> {
     const entity = this.registry.entity(type);
     this.assertWritable(entity, values);
-    const info = await this.begin(ctx);
-    return this.run(ctx, async (tx) => {
+    return this.withOperation(ctx, {}, async (tx, info) => {
       await this.checkParents(tx, entity, ctx, values);
       const [row] = (await tx
         .insert(entity.table)
@@ -306,8 +292,7 @@ export class SoftDeleteEngine {
   async update(type: string, ctx: OperationContext, id: string, patch: Record<string, unknown>): Promise<Row> {
     const entity = this.registry.entity(type);
     this.assertWritable(entity, patch);
-    const info = await this.begin(ctx);
-    return this.run(ctx, async (tx) => {
+    return this.withOperation(ctx, {}, async (tx, info) => {
       const current = await this.lockRow(tx, entity, ctx, id);
       if (current.deletedAt) throw new AlreadyDeletedError(entity.name, id, "update");
       const changed = Object.keys(patch).filter((k) => patch[k] !== undefined && !sameValue(current[k], patch[k]));
@@ -352,12 +337,8 @@ export class SoftDeleteEngine {
     const reason = opts.reason?.trim() || null;
     if (this.options.requireReason && !reason)
       throw new InvalidInputError("reason", "a reason is required to delete (REQUIRE_DELETION_REASON=true)");
-    const info = await this.begin(ctx, reason);
-    const tally: Tally = new Map();
-    const work = async (tx: Database): Promise<SoftDeleteResult> => {
-      // Counted afresh on every attempt (a serialization failure re-runs the transaction).
-      tally.clear();
-      info.tally = tally;
+    // A dry run writes (and rolls back) what the real one would, audit rows included: same lock order.
+    return this.withOperation(ctx, { reason, dryRun: opts.dryRun }, async (tx, info): Promise<SoftDeleteResult> => {
       const target = sql`id = ${isUuid(id) ? id : null}::uuid`;
       let ids = await softDeleteWhere(tx, entity, target, info);
       if (!ids.length) {
@@ -374,21 +355,7 @@ export class SoftDeleteEngine {
       });
       const row = await this.lockRow(tx, entity, ctx, id);
       return { row, operationId: info.operationId, cascaded: countsToList(counts), dryRun: !!opts.dryRun };
-    };
-    try {
-      if (!opts.dryRun) {
-        const result = await this.run(ctx, work);
-        reportTally(this.observer, tally);
-        return result;
-      }
-      // A dry run writes (and rolls back) what the real one would, audit rows included: same lock order.
-      return await dryRun(this.db, async (tx) => {
-        await lockAuditChain(tx, ctx.organizationId);
-        return work(tx);
-      });
-    } catch (err) {
-      throw translateDbError(this.registry, err);
-    }
+    });
   }
 
   /**
@@ -403,11 +370,7 @@ export class SoftDeleteEngine {
     opts: { withAncestors?: boolean } = {},
   ): Promise<RestoreResult> {
     const entity = this.registry.entity(type);
-    const info = await this.begin(ctx);
-    const tally: Tally = new Map();
-    const result = await this.run(ctx, async (tx) => {
-      tally.clear();
-      info.tally = tally;
+    return this.withOperation(ctx, {}, async (tx, info) => {
       const counts: Counts = new Map();
       const current = await this.lockRow(tx, entity, ctx, id);
       if (!current.deletedAt) throw new NotDeletedError(entity.name, id);
@@ -415,8 +378,6 @@ export class SoftDeleteEngine {
       const row = await this.lockRow(tx, entity, ctx, id);
       return { row, operationId: info.operationId, cascaded: countsToList(counts) };
     });
-    reportTally(this.observer, tally);
-    return result;
   }
 
   private async restoreOne(
@@ -470,8 +431,7 @@ export class SoftDeleteEngine {
    */
   async hardDelete(type: string, ctx: OperationContext, id: string): Promise<HardDeleteResult> {
     const entity = this.registry.entity(type);
-    const info = await this.begin(ctx);
-    return this.run(ctx, async (tx) => {
+    return this.withOperation(ctx, {}, async (tx, info) => {
       const current = await this.lockRow(tx, entity, ctx, id);
       if (!current.deletedAt) throw new NotDeletedError(entity.name, id, "hard-delete");
       const counts = await this.removeSubtrees(tx, entity, [id], info, "HARD_DELETE");

@@ -12,11 +12,9 @@
  * - One transaction: an erasure happens completely or not at all. Erasing again changes nothing and says so
  *   (the first erasure's ERASE audit entry is the record).
  */
-import { randomUUID } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { defaultOf } from "../config/settings.js";
-import { ensureActor } from "./actors.js";
 import { auditFrom, type AuditInfo } from "./audit.js";
 import { cascadeSoftDelete, softDeleteWhere } from "./cascade.js";
 import type { OperationContext } from "./context.js";
@@ -25,9 +23,6 @@ import { DeclarationError, InvalidInputError, NotFoundError } from "./errors.js"
 import type { Entity } from "./registry.js";
 import { columnOf, mapRow } from "./rows.js";
 import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
-import { lockAuditChain } from "./audit-chain.js";
-import { inTransaction } from "./transaction.js";
-import { translateDbError } from "./translate.js";
 
 /** What counts as a person's personal data, and what erasure does with each part. */
 export interface PersonalDataDeclaration {
@@ -108,26 +103,11 @@ export async function erasePerson(
   const person = registry.entity(declaration.person);
   if (!reason.trim()) throw new InvalidInputError("reason", "a reason is required to erase a person");
   if (!isUuid(id)) throw new NotFoundError(person.name, id);
-  // The actor row is committed on its own, before the transaction (as every engine operation does).
-  const actorId = await ensureActor(engine.db, registry, ctx);
-  try {
-    return await inTransaction(engine.db, async (tx) => {
-      await lockAuditChain(tx, ctx.organizationId);
-      return erase(
-        tx,
-        engine,
-        declaration,
-        person,
-        ctx,
-        actorId,
-        id,
-        reason.trim(),
-        options.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
-      );
-    });
-  } catch (err) {
-    throw translateDbError(registry, err);
-  }
+  const maxDepth = options.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH");
+  // The reason is scrubbed of the person's identifying values before it is written (see erase).
+  return engine.withOperation(ctx, { reason: reason.trim() }, (tx, info) =>
+    erase(tx, engine, declaration, person, info, id, maxDepth),
+  );
 }
 
 async function erase(
@@ -135,13 +115,12 @@ async function erase(
   engine: SoftDeleteEngine,
   declaration: PersonalDataDeclaration,
   person: Entity,
-  ctx: OperationContext,
-  actorId: string,
+  operation: AuditInfo,
   id: string,
-  reason: string,
   maxDepth: number,
 ): Promise<ErasureReport> {
   const registry = engine.registry;
+  const ctx = operation.ctx;
   const org = ctx.organizationId;
   const [raw] = await rows<Record<string, unknown>>(
     tx,
@@ -167,7 +146,7 @@ async function erase(
   const searched = Object.keys(declaration.identifying)
     .map((f) => row[f])
     .filter((v): v is string => typeof v === "string" && v.trim().length >= MIN_SEARCHED_LENGTH);
-  const info: AuditInfo = { ctx, actorId, operationId: randomUUID(), reason: scrubText(reason, searched) };
+  const info: AuditInfo = { ...operation, reason: scrubText(operation.reason ?? "", searched) };
   const steps: ErasureStep[] = [];
   const step = (table: string, action: ErasureAction, n: number) => n > 0 && steps.push({ table, action, rows: n });
 

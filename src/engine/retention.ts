@@ -194,8 +194,7 @@ export async function purgeExpired(
   // Resolved before any batch transaction: actor rows are committed on their own (and on PGlite, the one
   // connection is the transaction's until it ends).
   const actorIds = new Map<string, string>();
-  if (!run.dryRun)
-    for (const org of organizations) actorIds.set(org, await ensureActor(engine.db, registry, context(org)));
+  if (!run.dryRun) for (const org of organizations) actorIds.set(org, await engine.operations.actorOf(context(org)));
   const auditInfo = async (tx: Database, organizationId: string, entity: Entity): Promise<AuditInfo> => {
     const ctx = context(organizationId);
     const actorId = actorIds.get(organizationId) ?? (await ensureActor(tx, registry, ctx));

@@ -61,7 +61,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
     maxIds: options.bulk?.maxIds ?? defaultOf("BULK_MAX_IDS"),
     requireReason: options.engine?.requireReason ?? defaultOf("REQUIRE_DELETION_REASON"),
   });
-  const runner = new BulkRunner(handle, engine.registry, events, {
+  const runner = new BulkRunner(handle, engine, events, {
     maxCascadeDepth: options.engine?.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
     observer: engine.observer,
     ...options.bulk,

@@ -2,7 +2,7 @@
  * Works bulk operations in the background, batch by batch.
  *
  * Invariants:
- * - Each batch is one transaction that changes its rows, writes their audit rows, and advances the
+ * - Each batch is one transaction of the bulk operation (engine.withOperation) that changes its rows, writes their audit rows, and advances the
  *   operation's cursor and counters. A crash loses at most the uncommitted batch, which the next worker redoes
  *   from the committed cursor: no row processed twice, none skipped.
  * - One worker per operation across all instances: a lock (db/advisory-lock.ts) held for as long as the
@@ -12,16 +12,12 @@
 import { sql } from "drizzle-orm";
 import { tryLock } from "../../db/advisory-lock.js";
 import type { DatabaseHandle } from "../../db/database.js";
-import { ensureActor } from "../actors.js";
-import type { AuditInfo } from "../audit.js";
 import { EngineError } from "../errors.js";
 import { defaultOf } from "../../config/settings.js";
 import { pgError } from "../pg-errors.js";
-import type { Registry } from "../registry.js";
+import type { SoftDeleteEngine } from "../engine.js";
 import { rows } from "../sql.js";
-import { lockAuditChain } from "../audit-chain.js";
-import { notify, reportTally, type EngineObserver, type Tally } from "../observer.js";
-import { inTransaction } from "../transaction.js";
+import { notify, type EngineObserver } from "../observer.js";
 import { runBatch } from "./batch.js";
 import type { BulkEvents } from "./events.js";
 import { getOperation } from "./store.js";
@@ -44,7 +40,7 @@ export interface RunnerOptions {
   /** Called inside each batch's transaction before it runs (instrumentation, fault injection in tests). */
   beforeBatch?: (op: BulkOperation, batch: number) => void | Promise<void>;
   log?: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
-  /** Told about status changes, committed batches and the rows they changed (metrics, lifecycle logs). */
+  /** Told about status changes and committed batches (metrics, lifecycle logs); the rows a batch changed are told by the engine. */
   observer?: EngineObserver;
 }
 
@@ -63,7 +59,7 @@ export class BulkRunner {
 
   constructor(
     private readonly handle: DatabaseHandle,
-    private readonly registry: Registry,
+    private readonly engine: SoftDeleteEngine,
     private readonly events: BulkEvents,
     options: RunnerOptions = {},
   ) {
@@ -168,23 +164,15 @@ export class BulkRunner {
     if (!op || (op.status !== "PENDING" && op.status !== "RUNNING")) return;
     await this.setStatus(id, "RUNNING");
     const ctx = { organizationId: op.organizationId, actor: op.createdBy, requestId: op.requestId ?? undefined };
-    const info: AuditInfo = {
-      ctx,
-      actorId: await ensureActor(this.handle.db, this.registry, ctx),
-      operationId: op.id,
-      reason: op.reason,
-    };
+    // Every batch is a transaction of the one operation: the audit entries and rows carry the bulk operation's id.
+    const operation = { operationId: op.id, reason: op.reason };
     while (!this.stopping) {
       op = (await getOperation(this.handle.db, id))!;
       if (op.cancelRequested) return this.setStatus(id, "CANCELLED");
       let outcome: BatchOutcome;
-      const tally: Tally = new Map();
       const began = performance.now();
       try {
-        outcome = await inTransaction(this.handle.db, async (tx) => {
-          await lockAuditChain(tx, op!.organizationId);
-          tally.clear();
-          info.tally = tally;
+        outcome = await this.engine.withOperation(ctx, operation, async (tx, info) => {
           const current = (
             await rows<Record<string, unknown>>(
               tx,
@@ -196,7 +184,7 @@ export class BulkRunner {
           const result = await runBatch(
             {
               tx,
-              registry: this.registry,
+              registry: this.engine.registry,
               info,
               size: this.opts.batchSize,
               maxCascadeDepth: this.opts.maxCascadeDepth,
@@ -218,7 +206,7 @@ export class BulkRunner {
           return result;
         });
       } catch (err) {
-        // Transient errors were retried with backoff by inTransaction; this one is permanent.
+        // Transient errors were retried with backoff by withOperation; this one is permanent.
         this.opts.log?.error({ err, operation: id }, "bulk operation failed");
         await this.handle.db.execute(
           sql`UPDATE bulk_operations SET failed = failed + GREATEST(0, LEAST(${this.opts.batchSize}, coalesce(total, 0) - processed - skipped))
@@ -227,7 +215,6 @@ export class BulkRunner {
         return this.setStatus(id, "FAILED", describe(err));
       }
       await this.events.publish(id);
-      reportTally(this.opts.observer, tally);
       notify(this.opts.observer, "bulkBatch", {
         id,
         kind: op.kind,
