@@ -2,7 +2,8 @@
  * Adding an entity is one declaration: a test model declares one more entity (a note on a task, in its own
  * table created here) and gets, with no other code, its GraphQL type, inputs and mutations, reads with
  * includeDeleted (compiled to SQL by the read compiler, as the other entities' reads are), softDelete/restore
- * with the task's cascade, bulk operations by filter, and its table in the health report.
+ * with the task's cascade, bulk operations by filter, retention, and its table in the health report. The test
+ * kit's table helpers take the model too, so they cover the extra table with no change.
  */
 import { Length } from "class-validator";
 import { sql } from "drizzle-orm";
@@ -23,6 +24,7 @@ import { tasks } from "../../src/domain/entities/task.js";
 import { MODEL } from "../../src/domain/model.js";
 import { startResolversApp, startTestApi, type TestApi } from "../support/api.js";
 import { waitFor } from "../support/bulk.js";
+import { ageDeletions, rowCounts } from "../support/retention.js";
 import { must } from "../support/graph.js";
 
 const taskNotes = pgTable(
@@ -226,6 +228,25 @@ describe("an entity declared in a test model", () => {
     });
     expect(await waitFor(api, undo.bulkRestore.id)).toMatchObject({ status: "SUCCEEDED", processed: 3 });
     expect((await must(api, notesOfTask, { t, all: false })).task.notes.totalCount).toBe(3);
+  });
+
+  test("retention purges its expired rows; the test kit counts and ages its table from the model", async () => {
+    const project = await must(api, `mutation { createProject(input: { slug: "old-notes", name: "O" }) { id } }`);
+    const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "t" }) { id } }`, {
+      p: project.createProject.id,
+    });
+    const t = task.createTask.id;
+    for (const body of ["p", "q"]) await must(api, createNote, { i: { taskId: t, body } });
+    await must(api, softDelete, { id: t });
+
+    const before = await rowCounts(api.db.db, "demo", TEST_MODEL);
+    const live = (await must(api, `{ notes(first: 100) { totalCount } }`)).notes.totalCount;
+    expect(before.task_notes).toBeGreaterThan(live);
+    await ageDeletions(api.db.db, "demo", 10_000, TEST_MODEL);
+    const purge = `mutation { purgeExpired(dryRun: false) { purged { type count } } }`;
+    const purged = (await must(api, purge)).purgeExpired.purged;
+    expect(purged).toContainEqual({ type: "Note", count: before.task_notes! - live });
+    expect((await rowCounts(api.db.db, "demo", TEST_MODEL)).task_notes).toBe(live);
   });
 
   test("the health report covers its table and its partial indexes", async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DB_KIND, query } from "../support/db.js";
 import { codeOf, must } from "../support/graph.js";
 import { startTestApi, type TestApi } from "../support/api.js";
-import { TABLES } from "../support/retention.js";
+import { ageDeletions as ageOrganization, rowCounts } from "../support/retention.js";
 
 let api: TestApi;
 
@@ -42,27 +42,8 @@ const ERASE = `mutation($id: ID!, $reason: String!) {
   eraseUser(id: $id, reason: $reason) { user alreadyErased operationId erasedAt steps { table action rows } }
 }`;
 
-/** Rows per table of an organization (by slug), in every state. */
-async function counts(slug: string) {
-  const out: Record<string, number> = {};
-  for (const table of TABLES) {
-    const [r] = await query<{ n: number }>(
-      api.db.db,
-      `SELECT count(*)::int AS n FROM ${table} WHERE organization_id = (SELECT id FROM organizations WHERE slug = '${slug}')`,
-    );
-    out[table] = r!.n;
-  }
-  return out;
-}
-
-async function ageDeletions(slug: string, days: number) {
-  for (const table of TABLES)
-    await query(
-      api.db.db,
-      `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days'
-       WHERE deleted_at IS NOT NULL AND organization_id = (SELECT id FROM organizations WHERE slug = '${slug}')`,
-    );
-}
+const counts = (slug: string) => rowCounts(api.db.db, slug);
+const ageDeletions = (slug: string, days: number) => ageOrganization(api.db.db, slug, days);
 
 describe("healthReport", () => {
   it("gives ADMINs the report of every soft-deletable table", async () => {

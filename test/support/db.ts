@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
 import { organizations } from "../../src/db/schema/index.js";
+import type { DomainModel } from "../../src/domain/domain-model.js";
 import { MODEL } from "../../src/domain/model.js";
 import { readFileSync } from "node:fs";
 import { inject } from "vitest";
@@ -73,8 +74,13 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
   };
 }
 
-/** The soft-deletable tables, in the registry's order. */
-export const ENTITY_TABLES: readonly string[] = [...MODEL.types.values()].map((t) => t.tableName);
+/** The soft-deletable tables of `model`, in declaration order; a test's own model brings its extra tables along. */
+export function entityTables(model: DomainModel = MODEL): string[] {
+  return [...model.types.values()].map((t) => t.tableName);
+}
+
+/** The example domain's soft-deletable tables. */
+export const ENTITY_TABLES: readonly string[] = entityTables();
 
 /** A fresh organization (tenant) for a test. */
 export async function createOrganization(db: Database, slug = `org-${randomBytes(4).toString("hex")}`) {

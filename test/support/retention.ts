@@ -2,8 +2,9 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../src/db/database.js";
 import type { OperationContext } from "../../src/engine/context.js";
+import type { DomainModel } from "../../src/domain/domain-model.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
-import { ENTITY_TABLES, query } from "./db.js";
+import { ENTITY_TABLES, entityTables, query } from "./db.js";
 
 export const uid = () => randomUUID().slice(0, 8);
 
@@ -33,9 +34,9 @@ export async function buildProject(engine: SoftDeleteEngine, ctx: OperationConte
   return { lead, member, project, tasks };
 }
 
-/** Moves the deletion of every row an operation deleted `days` days into the past. */
-export async function ageOperation(db: Database, operationId: string, days: number) {
-  for (const table of TABLES)
+/** Moves the deletion of every row an operation deleted `days` days into the past (in `model`'s tables). */
+export async function ageOperation(db: Database, operationId: string, days: number, model?: DomainModel) {
+  for (const table of entityTables(model))
     await query(
       db,
       `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days' WHERE deletion_operation_id = '${operationId}'`,
@@ -47,10 +48,33 @@ export async function ageRow(db: Database, table: string, id: string, days: numb
   await query(db, `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days' WHERE id = '${id}'`);
 }
 
-/** Ids per table of one organization, in every state. */
-export async function snapshot(db: Database, organizationId: string) {
+/** Moves every deletion of an organization (by slug) `days` days into the past (in `model`'s tables). */
+export async function ageDeletions(db: Database, slug: string, days: number, model?: DomainModel) {
+  for (const table of entityTables(model))
+    await query(
+      db,
+      `UPDATE ${table} SET deleted_at = deleted_at - interval '${days} days'
+       WHERE deleted_at IS NOT NULL AND organization_id = (SELECT id FROM organizations WHERE slug = '${slug}')`,
+    );
+}
+
+/** Rows per table of an organization (by slug), in every state (in `model`'s tables). */
+export async function rowCounts(db: Database, slug: string, model?: DomainModel) {
+  const out: Record<string, number> = {};
+  for (const table of entityTables(model)) {
+    const [r] = await query<{ n: number }>(
+      db,
+      `SELECT count(*)::int AS n FROM ${table} WHERE organization_id = (SELECT id FROM organizations WHERE slug = '${slug}')`,
+    );
+    out[table] = r!.n;
+  }
+  return out;
+}
+
+/** Ids per table of one organization, in every state (in `model`'s tables). */
+export async function snapshot(db: Database, organizationId: string, model?: DomainModel) {
   const out: Record<string, string[]> = {};
-  for (const table of TABLES)
+  for (const table of entityTables(model))
     out[table] = (
       await query<{ id: string }>(db, `SELECT id FROM ${table} WHERE organization_id = '${organizationId}' ORDER BY id`)
     ).map((r) => r.id);
