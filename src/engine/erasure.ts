@@ -20,8 +20,8 @@ import { cascadeSoftDelete, softDeleteWhere } from "./cascade.js";
 import type { OperationContext } from "./context.js";
 import type { SoftDeleteEngine } from "./engine.js";
 import { DeclarationError, InvalidInputError, NotFoundError } from "./errors.js";
-import type { Entity } from "./registry.js";
-import { columnOf, mapRow } from "./rows.js";
+import type { Entity, RelationDeclaration, Registry } from "./registry.js";
+import { columnOf, mapRow, type Row } from "./rows.js";
 import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
 
 /** What counts as a person's personal data, and what erasure does with each part. */
@@ -110,6 +110,33 @@ export async function erasePerson(
   );
 }
 
+/** One erasure in progress: what every step reads, and the report it fills. */
+interface Erasure {
+  tx: Database;
+  engine: SoftDeleteEngine;
+  registry: Registry;
+  declaration: PersonalDataDeclaration;
+  person: Entity;
+  id: string;
+  org: string;
+  /** The person's row as it was. */
+  row: Row;
+  /** The person's identifying values searched for in free text. */
+  searched: string[];
+  info: AuditInfo;
+  steps: ErasureStep[];
+}
+
+function record(e: Erasure, table: string, action: ErasureAction, n: number) {
+  if (n > 0) e.steps.push({ table, action, rows: n });
+}
+
+function declaredRelation(e: Erasure, name: string): RelationDeclaration {
+  const rel = e.registry.relation(name);
+  if (!rel) throw new DeclarationError(`personal data declaration names an unknown relation ${name}`);
+  return rel;
+}
+
 async function erase(
   tx: Database,
   engine: SoftDeleteEngine,
@@ -119,204 +146,254 @@ async function erase(
   id: string,
   maxDepth: number,
 ): Promise<ErasureReport> {
-  const registry = engine.registry;
-  const ctx = operation.ctx;
-  const org = ctx.organizationId;
+  const org = operation.ctx.organizationId;
   const [raw] = await rows<Record<string, unknown>>(
     tx,
     sql`SELECT * FROM ${t(person)} WHERE id = ${id}::uuid AND ${c(person.table.organizationId)} = ${org}::uuid FOR UPDATE`,
   );
   if (!raw) throw new NotFoundError(person.name, id);
-  const [earlier] = await rows<{ at: Date | string; operation_id: string }>(
-    tx,
-    sql`SELECT at, operation_id FROM audit_log
-        WHERE organization_id = ${org}::uuid AND entity_id = ${id}::uuid AND action = 'ERASE' ORDER BY id LIMIT 1`,
-  );
-  if (earlier)
-    return {
-      id,
-      type: person.name,
-      alreadyErased: true,
-      operationId: earlier.operation_id,
-      erasedAt: earlier.at instanceof Date ? earlier.at : new Date(earlier.at),
-      steps: [],
-    };
+  const earlier = await earlierErasure(tx, person, org, id);
+  if (earlier) return earlier;
 
   const row = mapRow(person, raw);
   const searched = Object.keys(declaration.identifying)
     .map((f) => row[f])
     .filter((v): v is string => typeof v === "string" && v.trim().length >= MIN_SEARCHED_LENGTH);
   const info: AuditInfo = { ...operation, reason: scrubText(operation.reason ?? "", searched) };
-  const steps: ErasureStep[] = [];
-  const step = (table: string, action: ErasureAction, n: number) => n > 0 && steps.push({ table, action, rows: n });
+  const e: Erasure = {
+    tx,
+    engine,
+    registry: engine.registry,
+    declaration,
+    person,
+    id,
+    org,
+    row,
+    searched,
+    info,
+    steps: [],
+  };
 
-  // The person's subjects, each with a pseudonym naming its actor row (created for a subject that never acted
-  // through the engine, so that every pseudonym is one).
-  const subjectValues = declaration.subjects
-    .map((f) => row[f])
+  const actors = await personActors(e);
+  await removeOwnRows(e); // 1
+  await closeAccount(e, maxDepth); // 2
+  await blankIdentity(e); // 3
+  await replaceAuthored(e); // 4
+  await scrubOrganization(e, actors); // 5
+  await blankActors(e, actors); // 6
+  const erasedAt = await auditErasure(e); // 7
+  return { id, type: person.name, alreadyErased: false, operationId: info.operationId, erasedAt, steps: e.steps };
+}
+
+/** The report of an earlier erasure of the person (its ERASE audit entry), if any: erasing again changes nothing. */
+async function earlierErasure(
+  tx: Database,
+  person: Entity,
+  org: string,
+  id: string,
+): Promise<ErasureReport | undefined> {
+  const [earlier] = await rows<{ at: Date | string; operation_id: string }>(
+    tx,
+    sql`SELECT at, operation_id FROM audit_log
+        WHERE organization_id = ${org}::uuid AND entity_id = ${id}::uuid AND action = 'ERASE' ORDER BY id LIMIT 1`,
+  );
+  if (!earlier) return undefined;
+  return {
+    id,
+    type: person.name,
+    alreadyErased: true,
+    operationId: earlier.operation_id,
+    erasedAt: earlier.at instanceof Date ? earlier.at : new Date(earlier.at),
+    steps: [],
+  };
+}
+
+/**
+ * The person's actor rows: one per subject the person may be named by (created for a subject that never acted
+ * through the engine, so that every pseudonym is one), and any already linked to the person.
+ */
+async function personActors(e: Erasure): Promise<{ id: string; subject: string }[]> {
+  const subjectValues = e.declaration.subjects
+    .map((f) => e.row[f])
     .filter((v): v is string => typeof v === "string" && !!v);
   for (const subject of subjectValues)
-    await tx.execute(
-      sql`INSERT INTO actors (organization_id, subject, user_id) VALUES (${org}::uuid, ${subject}, ${id}::uuid)
+    await e.tx.execute(
+      sql`INSERT INTO actors (organization_id, subject, user_id) VALUES (${e.org}::uuid, ${subject}, ${e.id}::uuid)
           ON CONFLICT (organization_id, subject) DO NOTHING`,
     );
-  const actors = await rows<{ id: string; subject: string }>(
-    tx,
-    sql`SELECT id, subject FROM actors WHERE organization_id = ${org}::uuid AND erased_at IS NULL
-          AND (user_id = ${id}::uuid OR subject = ANY(${textArray(subjectValues)}))`,
+  return rows<{ id: string; subject: string }>(
+    e.tx,
+    sql`SELECT id, subject FROM actors WHERE organization_id = ${e.org}::uuid AND erased_at IS NULL
+          AND (user_id = ${e.id}::uuid OR subject = ANY(${textArray(subjectValues)}))`,
   );
+}
 
-  // 1. Rows only about the person go.
-  for (const name of declaration.removed) {
-    const rel = registry.relation(name);
-    if (!rel) throw new DeclarationError(`personal data declaration names an unknown relation ${name}`);
-    const child = registry.entity(rel.child);
+/** 1. Rows only about the person (the declared `removed` relations) go, with their dependants. */
+async function removeOwnRows(e: Erasure) {
+  for (const name of e.declaration.removed) {
+    const rel = declaredRelation(e, name);
+    const child = e.registry.entity(rel.child);
     const ids = (
       await rows<{ id: string }>(
-        tx,
-        sql`SELECT id FROM ${t(child)} WHERE ${c(child.table.organizationId)} = ${org}::uuid AND ${c(rel.column)} = ${id}::uuid`,
+        e.tx,
+        sql`SELECT id FROM ${t(child)} WHERE ${c(child.table.organizationId)} = ${e.org}::uuid AND ${c(rel.column)} = ${e.id}::uuid`,
       )
     ).map((r) => r.id);
     if (!ids.length) continue;
-    for (const [type, n] of await engine.removeSubtrees(tx, child, ids, info, "HARD_DELETE"))
-      step(registry.entity(type).tableName, "HARD_DELETED", n);
+    for (const [type, n] of await e.engine.removeSubtrees(e.tx, child, ids, e.info, "HARD_DELETE"))
+      record(e, e.registry.entity(type).tableName, "HARD_DELETED", n);
   }
+}
 
-  // 2. The person's account closes: soft-deleted with its cascade, if live.
-  if (!row.deletedAt) {
-    const deleted = await softDeleteWhere(tx, person, sql`id = ${id}::uuid`, info);
-    step(person.tableName, "SOFT_DELETED", deleted.length);
-    if (deleted.length)
-      for (const [type, n] of await cascadeSoftDelete(tx, registry, person, deleted, info, { maxDepth }))
-        step(registry.entity(type).tableName, "CASCADED", n);
-  }
+/** 2. The person's account closes: soft-deleted with its cascade, if live. */
+async function closeAccount(e: Erasure, maxDepth: number) {
+  if (e.row.deletedAt) return;
+  const deleted = await softDeleteWhere(e.tx, e.person, sql`id = ${e.id}::uuid`, e.info);
+  record(e, e.person.tableName, "SOFT_DELETED", deleted.length);
+  if (deleted.length)
+    for (const [type, n] of await cascadeSoftDelete(e.tx, e.registry, e.person, deleted, e.info, { maxDepth }))
+      record(e, e.registry.entity(type).tableName, "CASCADED", n);
+}
 
-  // 3. The identifying fields are blanked; the row stays, so references to it and the audit trail still link.
-  const blank = Object.entries(declaration.identifying).map(([field, value]) => {
+/** 3. The identifying fields are blanked; the row stays, so references to it and the audit trail still link. */
+async function blankIdentity(e: Erasure) {
+  const { person } = e;
+  const blank = Object.entries(e.declaration.identifying).map(([field, value]) => {
     const col = columnOf(person, field);
     if (!col) throw new DeclarationError(`personal data declaration names an unknown field ${person.name}.${field}`);
-    return sql`${c(col)} = ${value(id)}`;
+    return sql`${c(col)} = ${value(e.id)}`;
   });
-  await tx.execute(
-    sql`UPDATE ${t(person)} SET ${sql.join(blank, sql`, `)}, ${c(person.table.updatedAt)} = now(), ${c(person.table.updatedBy)} = ${ctx.actor}
-        WHERE id = ${id}::uuid`,
+  await e.tx.execute(
+    sql`UPDATE ${t(person)} SET ${sql.join(blank, sql`, `)}, ${c(person.table.updatedAt)} = now(), ${c(person.table.updatedBy)} = ${e.info.ctx.actor}
+        WHERE id = ${e.id}::uuid`,
   );
-  step(person.tableName, "BLANKED", 1);
+  record(e, person.tableName, "BLANKED", 1);
+}
 
-  // 4. What the person wrote loses its content.
-  for (const { relation, replace } of declaration.authored) {
-    const rel = registry.relation(relation);
-    if (!rel) throw new DeclarationError(`personal data declaration names an unknown relation ${relation}`);
-    const child = registry.entity(rel.child);
+/** 4. What the person wrote (the declared `authored` relations) loses its content. */
+async function replaceAuthored(e: Erasure) {
+  for (const { relation, replace } of e.declaration.authored) {
+    const rel = declaredRelation(e, relation);
+    const child = e.registry.entity(rel.child);
     const sets = Object.entries(replace).map(([field, value]) => {
       const col = columnOf(child, field);
       if (!col) throw new DeclarationError(`personal data declaration names an unknown field ${child.name}.${field}`);
       return { col, value };
     });
     const changed = await rows<{ id: string }>(
-      tx,
+      e.tx,
       sql`UPDATE ${t(child)} SET ${sql.join(
         sets.map((s) => sql`${c(s.col)} = ${s.value}`),
         sql`, `,
       )}
-          WHERE ${c(child.table.organizationId)} = ${org}::uuid AND ${c(rel.column)} = ${id}::uuid
+          WHERE ${c(child.table.organizationId)} = ${e.org}::uuid AND ${c(rel.column)} = ${e.id}::uuid
             AND (${sql.join(
               sets.map((s) => sql`${c(s.col)} IS DISTINCT FROM ${s.value}`),
               sql` OR `,
             )})
           RETURNING id`,
     );
-    step(child.tableName, "CONTENT_REPLACED", changed.length);
+    record(e, child.tableName, "CONTENT_REPLACED", changed.length);
   }
+}
 
-  // 5. Every table of the organization: subjects naming the person are pseudonymised, and the person's name and
-  // email are scrubbed from free text (deletion reasons, titles, other people's comments, …).
+/**
+ * 5. Every table of the organization: subjects naming the person are pseudonymised, and the person's name and
+ * email are scrubbed from free text (deletion reasons, titles, other people's comments, …).
+ */
+async function scrubOrganization(e: Erasure, actors: { id: string; subject: string }[]) {
   const mapping = actors.map((a) => ({ subject: a.subject, pseudonym: `${ERASED_SUBJECT_PREFIX}${a.id}` }));
-  const pattern = searchPattern(searched);
-  const identifyingColumns = Object.keys(declaration.identifying).map((f) => columnOf(person, f)!.name);
-  for (const table of await organizationTables(tx)) {
-    const scope = table.name === "organizations" ? sql`id = ${org}::uuid` : sql`organization_id = ${org}::uuid`;
-    const subjects = table.columns.filter((col) => SUBJECT_COLUMNS.includes(col.name) && col.text);
-    if (mapping.length && subjects.length) {
-      const from = textArray(mapping.map((m) => m.subject));
-      const to = textArray(mapping.map((m) => m.pseudonym));
-      const changed = await rows<{ n: number }>(
-        tx,
-        sql`WITH m AS (SELECT * FROM unnest(${from}, ${to}) AS m(subject, pseudonym)),
-            changed AS (
-              UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
-                subjects.map(
-                  (col) =>
-                    sql`${sql.identifier(col.name)} = COALESCE((SELECT pseudonym FROM m WHERE m.subject = x.${sql.identifier(col.name)}), x.${sql.identifier(col.name)})`,
-                ),
-                sql`, `,
-              )}
-              WHERE x.${scope} AND (${sql.join(
-                subjects.map((col) => sql`x.${sql.identifier(col.name)} = ANY(${from})`),
-                sql` OR `,
-              )})
-              RETURNING 1)
-            SELECT count(*)::int AS n FROM changed`,
-      );
-      step(table.name, "PSEUDONYMISED", changed[0]?.n ?? 0);
-    }
+  const pattern = searchPattern(e.searched);
+  const identifyingColumns = Object.keys(e.declaration.identifying).map((f) => columnOf(e.person, f)!.name);
+  for (const table of await organizationTables(e.tx)) {
+    const scope = table.name === "organizations" ? sql`id = ${e.org}::uuid` : sql`organization_id = ${e.org}::uuid`;
+    await pseudonymiseSubjects(e, table, scope, mapping);
     // Other people's own identifying fields are theirs, even when they hold the same name.
-    const theirs = table.name === person.tableName ? identifyingColumns : [];
+    const theirs = table.name === e.person.tableName ? identifyingColumns : [];
     const texts =
       table.name === "organizations"
         ? []
         : table.columns.filter((col) => !SUBJECT_COLUMNS.includes(col.name) && !theirs.includes(col.name));
-    if (pattern && texts.length) {
-      const asText = (col: OrgColumn) =>
-        col.text ? sql`x.${sql.identifier(col.name)}` : sql`x.${sql.identifier(col.name)}::text`;
-      const replaced = (col: OrgColumn) => {
-        const r = sql`regexp_replace(${asText(col)}, ${pattern}, ${ERASED_TEXT}, 'gi')`;
-        return col.text ? r : sql`${r}::${sql.raw(col.type)}`;
-      };
-      const changed = await rows<{ n: number }>(
-        tx,
-        sql`WITH changed AS (
-              UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
-                texts.map((col) => sql`${sql.identifier(col.name)} = ${replaced(col)}`),
-                sql`, `,
-              )}
-              WHERE x.${scope} AND (${sql.join(
-                texts.map((col) => sql`${asText(col)} ~* ${pattern}`),
-                sql` OR `,
-              )})
-              RETURNING 1)
-            SELECT count(*)::int AS n FROM changed`,
-      );
-      step(table.name, "TEXT_SCRUBBED", changed[0]?.n ?? 0);
-    }
+    if (pattern && texts.length) await scrubTexts(e, table, scope, texts, pattern);
   }
+}
 
-  // 6. The actor rows are blanked: the audit trail keeps pointing at them, and no longer says who they were.
-  if (actors.length) {
-    const blanked = await rows<{ id: string }>(
-      tx,
-      sql`UPDATE actors SET subject = ${ERASED_SUBJECT_PREFIX} || id::text, erased_at = now()
-          WHERE id = ANY(${uuidArray(actors.map((a) => a.id))}) RETURNING id`,
-    );
-    step("actors", "BLANKED", blanked.length);
-  }
+async function pseudonymiseSubjects(
+  e: Erasure,
+  table: OrgTable,
+  scope: SQL,
+  mapping: { subject: string; pseudonym: string }[],
+) {
+  const subjects = table.columns.filter((col) => SUBJECT_COLUMNS.includes(col.name) && col.text);
+  if (!mapping.length || !subjects.length) return;
+  const from = textArray(mapping.map((m) => m.subject));
+  const to = textArray(mapping.map((m) => m.pseudonym));
+  const changed = await rows<{ n: number }>(
+    e.tx,
+    sql`WITH m AS (SELECT * FROM unnest(${from}, ${to}) AS m(subject, pseudonym)),
+        changed AS (
+          UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
+            subjects.map(
+              (col) =>
+                sql`${sql.identifier(col.name)} = COALESCE((SELECT pseudonym FROM m WHERE m.subject = x.${sql.identifier(col.name)}), x.${sql.identifier(col.name)})`,
+            ),
+            sql`, `,
+          )}
+          WHERE x.${scope} AND (${sql.join(
+            subjects.map((col) => sql`x.${sql.identifier(col.name)} = ANY(${from})`),
+            sql` OR `,
+          )})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM changed`,
+  );
+  record(e, table.name, "PSEUDONYMISED", changed[0]?.n ?? 0);
+}
 
-  // 7. One ERASE entry: who erased whom, when and why (the reason scrubbed), naming fields, never values.
+async function scrubTexts(e: Erasure, table: OrgTable, scope: SQL, texts: OrgColumn[], pattern: SQL) {
+  const asText = (col: OrgColumn) =>
+    col.text ? sql`x.${sql.identifier(col.name)}` : sql`x.${sql.identifier(col.name)}::text`;
+  const replaced = (col: OrgColumn) => {
+    const r = sql`regexp_replace(${asText(col)}, ${pattern}, ${ERASED_TEXT}, 'gi')`;
+    return col.text ? r : sql`${r}::${sql.raw(col.type)}`;
+  };
+  const changed = await rows<{ n: number }>(
+    e.tx,
+    sql`WITH changed AS (
+          UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
+            texts.map((col) => sql`${sql.identifier(col.name)} = ${replaced(col)}`),
+            sql`, `,
+          )}
+          WHERE x.${scope} AND (${sql.join(
+            texts.map((col) => sql`${asText(col)} ~* ${pattern}`),
+            sql` OR `,
+          )})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM changed`,
+  );
+  record(e, table.name, "TEXT_SCRUBBED", changed[0]?.n ?? 0);
+}
+
+/** 6. The actor rows are blanked: the audit trail keeps pointing at them, and no longer says who they were. */
+async function blankActors(e: Erasure, actors: { id: string }[]) {
+  if (!actors.length) return;
+  const blanked = await rows<{ id: string }>(
+    e.tx,
+    sql`UPDATE actors SET subject = ${ERASED_SUBJECT_PREFIX} || id::text, erased_at = now()
+        WHERE id = ANY(${uuidArray(actors.map((a) => a.id))}) RETURNING id`,
+  );
+  record(e, "actors", "BLANKED", blanked.length);
+}
+
+/** 7. One ERASE entry: who erased whom, when and why (the reason scrubbed), naming fields, never values. */
+async function auditErasure(e: Erasure): Promise<Date> {
   const [entry] = await rows<{ at: Date | string }>(
-    tx,
-    sql`WITH src AS (SELECT ${id}::uuid AS id),
-        audit AS (${auditFrom("src", "ERASE", person.name, info, Object.keys(declaration.identifying))} RETURNING at)
+    e.tx,
+    sql`WITH src AS (SELECT ${e.id}::uuid AS id),
+        audit AS (${auditFrom("src", "ERASE", e.person.name, e.info, Object.keys(e.declaration.identifying))} RETURNING at)
         SELECT at FROM audit`,
   );
-  step("audit_log", "AUDITED", 1);
-  return {
-    id,
-    type: person.name,
-    alreadyErased: false,
-    operationId: info.operationId,
-    erasedAt: entry ? (entry.at instanceof Date ? entry.at : new Date(entry.at)) : new Date(),
-    steps,
-  };
+  record(e, "audit_log", "AUDITED", 1);
+  return entry ? (entry.at instanceof Date ? entry.at : new Date(entry.at)) : new Date();
 }
 
 interface OrgColumn {
@@ -331,7 +408,13 @@ interface OrgColumn {
  * The tables holding an organization's rows (those with an `organization_id`, and `organizations` itself)
  * and their text-like columns, read from the catalog so that a table added later is covered too.
  */
-async function organizationTables(tx: Database): Promise<{ name: string; columns: OrgColumn[] }[]> {
+/** A table of the organization's data, with the columns erasure may rewrite. */
+interface OrgTable {
+  name: string;
+  columns: OrgColumn[];
+}
+
+async function organizationTables(tx: Database): Promise<OrgTable[]> {
   const found = await rows<{ table: string; column: string; type: string; has_org: boolean }>(
     tx,
     sql`SELECT cl.relname AS table, a.attname AS column, ty.typname AS type,
