@@ -147,14 +147,94 @@ export async function purgeExpired(
   run: PurgeRun,
 ): Promise<PurgeReport> {
   const startedAt = new Date();
-  const registry = engine.registry;
+  checkRun(engine.registry, run);
+  const plan = await planPurge(engine, policy, run);
+  const purge: Purge = {
+    engine,
+    policy,
+    run,
+    plan,
+    operationId: randomUUID(),
+    actorIds: await purgeActors(engine, run, plan.organizations),
+    // On a dry run nothing disappears between batches, so a row reachable from two roots (a task's assignment of
+    // a user, both expired) would be counted twice: remember the rows of types reachable over two paths.
+    seen: run.dryRun
+      ? new Map([...multiPathTypes(engine.registry)].map((name) => [name, new Set<string>()]))
+      : undefined,
+  };
+
+  const purged = new Map<string, number>();
+  const skipped: PurgeSkip[] = [];
+  const maxSkips = run.maxSkipsListed ?? DEFAULT_MAX_SKIPS;
+  let skippedCount = 0;
+  let batches = 0;
+  let rootsDone = 0;
+  let interrupted = false;
+  outer: for (const entity of plan.rootTypes) {
+    let after: { at: string; id: string } | undefined;
+    for (;;) {
+      if (run.signal?.aborted) {
+        interrupted = true;
+        break outer;
+      }
+      const result = await purgeBatch(purge, entity, after);
+      const last = result.found.at(-1);
+      if (!last) break;
+      after = { at: last.at, id: last.id };
+      batches++;
+      rootsDone += result.found.length;
+      for (const [type, n] of result.counts) add(purged, type, n);
+      skippedCount += result.blocked.length;
+      for (const s of result.blocked) if (skipped.length < maxSkips) skipped.push(s);
+      await run.onProgress?.({
+        type: entity.name,
+        rootsDone,
+        rootsTotal: Math.max(plan.rootsTotal, rootsDone),
+        rowsPurged: sum(purged),
+      });
+    }
+  }
+
+  if (!run.dryRun && sum(purged) > 0) await forgetDetachments(engine.db, engine.registry);
+  return {
+    dryRun: run.dryRun,
+    alreadyRunning: false,
+    interrupted,
+    operationId: run.dryRun ? null : purge.operationId,
+    startedAt,
+    finishedAt: new Date(),
+    purged: engine.registry
+      .deletionOrder()
+      .filter((e) => purged.has(e.name))
+      .map((e) => ({ type: e.name, count: purged.get(e.name)! })),
+    skipped,
+    skippedCount,
+    batches,
+  };
+}
+
+/** @throws BAD_USER_INPUT for an unknown type, a malformed organization id or a bad batch size. */
+function checkRun(registry: Registry, run: PurgeRun) {
   if (run.type !== undefined && !registry.entities.has(run.type))
     throw new InvalidInputError("type", `type must be one of ${[...registry.entities.keys()].join(", ")}`, run.type);
   if (run.organizationId !== undefined && !isUuid(run.organizationId))
     throw new InvalidInputError("organizationId", "organizationId must be a uuid", run.organizationId);
   if (!Number.isInteger(run.batchSize) || run.batchSize < 1)
     throw new InvalidInputError("batchSize", "batchSize must be a whole number of at least 1", run.batchSize);
+}
 
+/** What a run purges: its root types (parents last), which rows are candidates, and how many there are. */
+interface PurgePlan {
+  rootTypes: Entity[];
+  expired: (entity: Entity, deletedAt: SQL) => SQL;
+  candidates: (entity: Entity) => SQL;
+  rootsTotal: number;
+  organizations: Set<string>;
+}
+
+async function planPurge(engine: SoftDeleteEngine, policy: RetentionPolicy, run: PurgeRun): Promise<PurgePlan> {
+  const registry = engine.registry;
+  // One clock for the whole run: a row does not become expired halfway through.
   const [clock] = await rows<{ now: string }>(engine.db, sql`SELECT now()::text AS now`);
   const now = sql`${clock!.now}::timestamptz`;
   const expired = (entity: Entity, deletedAt: SQL) => pastRetention(policy, entity, deletedAt, now);
@@ -177,110 +257,92 @@ export async function purgeExpired(
       rootsTotal += n;
     }
   }
+  return { rootTypes, expired, candidates, rootsTotal, organizations };
+}
 
-  const operationId = randomUUID();
-  const purged = new Map<string, number>();
-  const skipped: PurgeSkip[] = [];
-  const maxSkips = run.maxSkipsListed ?? DEFAULT_MAX_SKIPS;
-  let skippedCount = 0;
-  let batches = 0;
-  let rootsDone = 0;
-  let interrupted = false;
-  const context = (organizationId: string): OperationContext => ({
-    organizationId,
-    actor: run.actor,
-    requestId: run.requestId,
-  });
-  // Resolved before any batch transaction: actor rows are committed on their own (and on PGlite, the one
-  // connection is the transaction's until it ends).
+/**
+ * The purging actor of each organization, resolved before any batch transaction: actor rows are committed on their
+ * own (and on PGlite, the one connection is the transaction's until it ends). None on a dry run.
+ */
+async function purgeActors(
+  engine: SoftDeleteEngine,
+  run: PurgeRun,
+  organizations: Set<string>,
+): Promise<Map<string, string>> {
   const actorIds = new Map<string, string>();
-  if (!run.dryRun) for (const org of organizations) actorIds.set(org, await engine.operations.actorOf(context(org)));
-  const auditInfo = async (tx: Database, organizationId: string, entity: Entity): Promise<AuditInfo> => {
-    const ctx = context(organizationId);
-    const actorId = actorIds.get(organizationId) ?? (await ensureActor(tx, registry, ctx));
-    const days = retentionDays(policy, entity.name);
-    return { ctx, actorId, operationId, reason: `retention: deleted more than ${days} days ago` };
-  };
-  // On a dry run nothing disappears between batches, so a row reachable from two roots (a task's assignment of
-  // a user, both expired) would be counted twice: remember the rows of types reachable over two paths.
-  const seen = run.dryRun ? new Map([...multiPathTypes(registry)].map((name) => [name, new Set<string>()])) : undefined;
+  if (!run.dryRun)
+    for (const org of organizations) actorIds.set(org, await engine.operations.actorOf(contextOf(run, org)));
+  return actorIds;
+}
 
-  outer: for (const entity of rootTypes) {
-    let after: { at: string; id: string } | undefined;
-    for (;;) {
-      if (run.signal?.aborted) {
-        interrupted = true;
-        break outer;
+const contextOf = (run: PurgeRun, organizationId: string): OperationContext => ({
+  organizationId,
+  actor: run.actor,
+  requestId: run.requestId,
+});
+
+/** One purge run in progress. */
+interface Purge {
+  engine: SoftDeleteEngine;
+  policy: RetentionPolicy;
+  run: PurgeRun;
+  plan: PurgePlan;
+  /** Shared by every PURGE audit entry of the run. */
+  operationId: string;
+  actorIds: Map<string, string>;
+  seen: Map<string, Set<string>> | undefined;
+}
+
+/**
+ * One batch: up to `batchSize` candidate roots of `entity` after `after` (in deletion order), each purged with its
+ * subtree unless a live dependant blocks it (then skipped), in one transaction. A dry run counts instead.
+ */
+async function purgeBatch(p: Purge, entity: Entity, after: { at: string; id: string } | undefined) {
+  const { engine, run, plan } = p;
+  const registry = engine.registry;
+  const batch = async (db: Database) => {
+    const select = (lock: boolean) =>
+      rows<{ id: string; org: string; at: string }>(
+        db,
+        sql`SELECT r.id, r.${c(entity.table.organizationId)} AS org, r.${c(entity.table.deletedAt)}::text AS at
+          FROM ${t(entity)} AS r
+          WHERE ${plan.candidates(entity)}
+            ${after ? sql`AND (r.${c(entity.table.deletedAt)}, r.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+          ORDER BY r.${c(entity.table.deletedAt)}, r.id LIMIT ${run.batchSize}
+          ${lock ? sql`FOR UPDATE OF r` : sql``}`,
+      );
+    // Lock order (see lockAuditChain): the batch's organizations' audit chains, then its rows.
+    if (!run.dryRun) await lockAuditChain(db, ...(await select(false)).map((r) => r.org));
+    const found = await select(!run.dryRun);
+    const counts = new Map<string, number>();
+    const blocked: PurgeSkip[] = [];
+    for (const [org, ids] of groupBy(found, (r) => r.org)) {
+      const walk = await walkSubtrees(db, registry, entity, ids, org, plan.expired, !run.dryRun);
+      blocked.push(...walk.blocked.values());
+      const good = ids.filter((id) => !walk.blocked.has(id));
+      if (!good.length) continue;
+      if (run.dryRun) {
+        for (const [type, n] of walk.countReachable(good, p.seen)) add(counts, type, n);
+      } else {
+        const info = await auditInfo(p, db, org, entity);
+        for (const [type, n] of await engine.removeSubtrees(db, entity, good, info, "PURGE")) add(counts, type, n);
       }
-      const batch = async (db: Database) => {
-        const select = (lock: boolean) =>
-          rows<{ id: string; org: string; at: string }>(
-            db,
-            sql`SELECT r.id, r.${c(entity.table.organizationId)} AS org, r.${c(entity.table.deletedAt)}::text AS at
-              FROM ${t(entity)} AS r
-              WHERE ${candidates(entity)}
-                ${after ? sql`AND (r.${c(entity.table.deletedAt)}, r.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
-              ORDER BY r.${c(entity.table.deletedAt)}, r.id LIMIT ${run.batchSize}
-              ${lock ? sql`FOR UPDATE OF r` : sql``}`,
-          );
-        // Lock order (see lockAuditChain): the batch's organizations' audit chains, then its rows.
-        if (!run.dryRun) await lockAuditChain(db, ...(await select(false)).map((r) => r.org));
-        const found = await select(!run.dryRun);
-        const counts = new Map<string, number>();
-        const blocked: PurgeSkip[] = [];
-        for (const [org, ids] of groupBy(found, (r) => r.org)) {
-          const walk = await walkSubtrees(db, registry, entity, ids, org, expired, !run.dryRun);
-          blocked.push(...walk.blocked.values());
-          const good = ids.filter((id) => !walk.blocked.has(id));
-          if (!good.length) continue;
-          if (run.dryRun) {
-            for (const [type, n] of walk.countReachable(good, seen)) add(counts, type, n);
-          } else {
-            const info = await auditInfo(db, org, entity);
-            for (const [type, n] of await engine.removeSubtrees(db, entity, good, info, "PURGE")) add(counts, type, n);
-          }
-        }
-        return { found, counts, blocked };
-      };
-      let result: Awaited<ReturnType<typeof batch>>;
-      try {
-        result = run.dryRun ? await batch(engine.db) : await inTransaction(engine.db, batch);
-      } catch (err) {
-        throw translateDbError(registry, err);
-      }
-      const last = result.found.at(-1);
-      if (!last) break;
-      after = { at: last.at, id: last.id };
-      batches++;
-      rootsDone += result.found.length;
-      for (const [type, n] of result.counts) add(purged, type, n);
-      skippedCount += result.blocked.length;
-      for (const s of result.blocked) if (skipped.length < maxSkips) skipped.push(s);
-      await run.onProgress?.({
-        type: entity.name,
-        rootsDone,
-        rootsTotal: Math.max(rootsTotal, rootsDone),
-        rowsPurged: sum(purged),
-      });
     }
-  }
-
-  if (!run.dryRun && sum(purged) > 0) await forgetDetachments(engine.db, registry);
-  return {
-    dryRun: run.dryRun,
-    alreadyRunning: false,
-    interrupted,
-    operationId: run.dryRun ? null : operationId,
-    startedAt,
-    finishedAt: new Date(),
-    purged: registry
-      .deletionOrder()
-      .filter((e) => purged.has(e.name))
-      .map((e) => ({ type: e.name, count: purged.get(e.name)! })),
-    skipped,
-    skippedCount,
-    batches,
+    return { found, counts, blocked };
   };
+  try {
+    return run.dryRun ? await batch(engine.db) : await inTransaction(engine.db, batch);
+  } catch (err) {
+    throw translateDbError(registry, err);
+  }
+}
+
+async function auditInfo(p: Purge, tx: Database, organizationId: string, entity: Entity): Promise<AuditInfo> {
+  const ctx = contextOf(p.run, organizationId);
+  // An organization whose first candidate appeared after planning gets its actor here, inside the batch.
+  const actorId = p.actorIds.get(organizationId) ?? (await ensureActor(tx, p.engine.registry, ctx));
+  const days = retentionDays(p.policy, entity.name);
+  return { ctx, actorId, operationId: p.operationId, reason: `retention: deleted more than ${days} days ago` };
 }
 
 /**
