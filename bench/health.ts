@@ -326,7 +326,7 @@ async function main(): Promise<void> {
       maintenance,
       secret: SECRET,
       log: pino({ level: "silent" }),
-      limits: { maxDepth: 20, maxCost: 1_000_000, maxAliases: 20 },
+      limits: { maxDepth: 20, maxCost: 1_000_000, maxAliases: 100 },
     });
     const authorization = `Bearer ${await signToken({ sub: "bench@bench.test", role: "ADMIN", org: "bench" }, SECRET, 3_600_000)}`;
     const graphqlTiming = await time(async () => {

@@ -205,13 +205,13 @@ export const SETTINGS = {
     schema: int(1, 100_000_000),
     default: "200000",
     group: "Server",
-    doc: "Largest estimated cost of a query (each field 1, a page read 10 plus its children times `first`, `totalCount` 50, `healthReport`/`auditIntegrity` 20,000, `deletionPreview` 1,000); rejected before execution.",
+    doc: "Largest estimated cost of a query (each field 1, a connection 10, plus 50 when it selects `totalCount`, plus its edges times `first`; `healthReport`/`auditIntegrity` 20,000, `deletionPreview` 1,000); rejected before execution.",
   }),
   GRAPHQL_MAX_ALIASES: setting({
-    schema: int(1, 1000),
-    default: "20",
+    schema: int(1, 10_000),
+    default: "100",
     group: "Server",
-    doc: "Most names (aliases) one field may be selected under in one selection set; more are rejected before execution.",
+    doc: "Most names (aliases) one field may be selected under in one selection set (batched `node` fetches use a few dozen); more are rejected before execution.",
   }),
   GRAPHQL_MAX_BATCH: setting({
     schema: int(1, 100),

@@ -64,10 +64,39 @@ const heavyEstimator: ComplexityEstimator = ({ type, field, childComplexity }) =
   return cost === undefined ? undefined : cost + childComplexity;
 };
 
-const countEstimator: ComplexityEstimator = ({ field }) => (field.name === "totalCount" ? COUNT_COST : undefined);
+/** Whether `set` selects the field `name` at its own level (fragments included). */
+function selects(
+  set: SelectionSetNode | undefined,
+  name: string,
+  fragments: Map<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): boolean {
+  return !!set?.selections.some((sel) => {
+    if (sel.kind === Kind.FIELD) return sel.name.value === name;
+    if (sel.kind === Kind.INLINE_FRAGMENT) return selects(sel.selectionSet, name, fragments, seen);
+    const frag = fragments.get(sel.name.value);
+    return (
+      !!frag &&
+      !seen.has(frag.name.value) &&
+      selects(frag.selectionSet, name, fragments, new Set([...seen, frag.name.value]))
+    );
+  });
+}
 
-const pagedEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
-  typeof args.first === "number" ? READ_COST + childComplexity * Math.max(args.first, 1) : undefined;
+/**
+ * A connection: a page read, plus a count when `totalCount` is selected (once per connection, not per row), plus
+ * its edges times `first`. `totalCount` itself then costs nothing more.
+ */
+const pagedEstimator =
+  (fragments: Map<string, FragmentDefinitionNode>): ComplexityEstimator =>
+  ({ args, childComplexity, node }) =>
+    typeof args.first === "number"
+      ? READ_COST +
+        (selects(node.selectionSet, "totalCount", fragments) ? COUNT_COST : 0) +
+        childComplexity * Math.max(args.first, 1)
+      : undefined;
+
+const countEstimator: ComplexityEstimator = ({ field }) => (field.name === "totalCount" ? 0 : undefined);
 
 /**
  * The largest number of response keys one field name has in one selection set (fragments spread into it count
@@ -133,7 +162,12 @@ export function checkLimits(
       query: document,
       variables: variables ?? {},
       ...(operationName ? { operationName } : {}),
-      estimators: [heavyEstimator, countEstimator, pagedEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      estimators: [
+        heavyEstimator,
+        countEstimator,
+        pagedEstimator(fragments),
+        simpleEstimator({ defaultComplexity: 1 }),
+      ],
     });
   } catch (err) {
     // The library refuses documents over its own node limit (and bad variables, checked before this).

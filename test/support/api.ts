@@ -21,7 +21,7 @@ import { openTestDatabase, type TestDatabase } from "./db.js";
 import type { Limits } from "../../src/graphql/limits.js";
 
 /** The server's defaults (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES). */
-const TEST_LIMITS: Limits = { maxDepth: 12, maxCost: 200_000, maxAliases: 20 };
+const TEST_LIMITS: Limits = { maxDepth: 12, maxCost: 200_000, maxAliases: 100 };
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
