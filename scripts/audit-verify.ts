@@ -19,6 +19,7 @@ import { ConfigError, loadConfig } from "../src/config/load-config.js";
 import { connect, DatabaseUnavailableError } from "../src/db/connect.js";
 import type { DatabaseHandle } from "../src/db/database.js";
 import { verifyChains, type ChainReport } from "../src/engine/audit-chain.js";
+import { ALL_ORGANIZATIONS, runAs } from "../src/db/tenant-scope.js";
 
 export interface Output {
   stdout(line: string): void;
@@ -78,7 +79,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: Output =
     return EXIT_TROUBLE;
   }
   try {
-    const reports = await verifyChains(handle.db, { slug: values.org });
+    // Every organization's chain: the narrow maintenance path of row-level security (src/db/tenant-scope.ts).
+    const reports = await runAs(ALL_ORGANIZATIONS, () => verifyChains(handle!.db, { slug: values.org }));
     if (values.org !== undefined && !reports.length) {
       out.stderr(`audit:verify: --org must be the slug of an organization, but got ${JSON.stringify(values.org)}`);
       return EXIT_TROUBLE;

@@ -109,6 +109,7 @@ export async function main(
     await migrate(handle);
     const engine = new SoftDeleteEngine(handle.db, registry, {
       cascade: config.CASCADE_SOFT_DELETE,
+      rowLevelSecurity: config.ROW_LEVEL_SECURITY,
       maxCascadeDepth: config.MAX_CASCADE_DEPTH,
     });
     let maintenance: Maintenance;

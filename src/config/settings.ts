@@ -335,6 +335,12 @@ export const SETTINGS = {
     group: "Bulk",
     doc: "Bulk operations one instance works at the same time (each by one instance only).",
   }),
+  ROW_LEVEL_SECURITY: setting({
+    schema: bool,
+    default: "true",
+    group: "Security",
+    doc: "Every transaction acts as the role `softdelete_app` for its organization, so PostgreSQL's row-level security admits that organization's rows only. `false` only to measure its cost, with a superuser or BYPASSRLS connection role (any other sees no rows).",
+  }),
   LOG_LEVEL: setting({
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",

@@ -127,8 +127,8 @@ async function detach(tx: Database, child: Entity, rel: RelationDeclaration, par
           UPDATE ${t(child)} SET ${c(rel.column)} = NULL FROM old WHERE ${q(child, tb.id)} = old.id
           RETURNING ${q(child, tb.id)} AS id, old.parent_id),
         remembered AS (
-          INSERT INTO detachments (operation_id, relation, child_id, parent_id)
-          SELECT ${info.operationId}::uuid, ${rel.name}, id, parent_id FROM changed),
+          INSERT INTO detachments (organization_id, operation_id, relation, child_id, parent_id)
+          SELECT ${info.ctx.organizationId}::uuid, ${info.operationId}::uuid, ${rel.name}, id, parent_id FROM changed),
         audit AS (${auditFrom("changed", "UPDATE", child.name, info, [fieldName])})
         SELECT id FROM changed`,
   );

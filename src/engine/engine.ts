@@ -42,6 +42,12 @@ export interface EngineOptions {
   maxCascadeDepth?: number;
   /** Told about committed soft deletes and restores (metrics); see observer.ts. */
   observer?: EngineObserver;
+  /**
+   * Make every transaction act as the application role for its organization, so PostgreSQL's row-level
+   * security admits that organization's rows only (src/db/tenant-scope.ts). false only to measure its cost.
+   * @default `defaultOf("ROW_LEVEL_SECURITY")`
+   */
+  rowLevelSecurity?: boolean;
 }
 
 export interface TypeCount {
@@ -89,12 +95,18 @@ export class SoftDeleteEngine {
       requireReason: defaultOf("REQUIRE_DELETION_REASON"),
       cascade: defaultOf("CASCADE_SOFT_DELETE"),
       maxCascadeDepth: defaultOf("MAX_CASCADE_DEPTH"),
+      rowLevelSecurity: defaultOf("ROW_LEVEL_SECURITY"),
       ...rest,
     };
     this.registry = this.options.cascade
       ? registry
       : registry.withPolicies((r) => (r.policy === "CASCADE" ? "RESTRICT" : r.policy));
-    this.operations = new Operations(db, this.registry, observer);
+    this.operations = new Operations(db, this.registry, observer, this.options.rowLevelSecurity);
+  }
+
+  /** Whether transactions act for their organization under row-level security (EngineOptions). */
+  get rowLevelSecurity(): boolean {
+    return this.options.rowLevelSecurity;
   }
 
   // ---------------------------------------------------------------- reads

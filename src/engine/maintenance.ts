@@ -7,6 +7,7 @@
  */
 import { tryLock } from "../db/advisory-lock.js";
 import type { DatabaseHandle } from "../db/database.js";
+import { ALL_ORGANIZATIONS, runAs } from "../db/tenant-scope.js";
 import { defaultOf } from "../config/settings.js";
 import type { OperationContext } from "./context.js";
 import { notify } from "./observer.js";
@@ -70,11 +71,15 @@ export class Maintenance {
 
   /** The health report of every table the registry declares. */
   healthReport(): Promise<HealthReport> {
-    return healthReport(this.handle, this.engine.registry, {
-      ...this.thresholds,
-      retention: this.retention,
-      purgeScheduled: this.purgeIntervalMs > 0,
-    });
+    // It describes tables, every organization's rows: the narrow maintenance path of row-level security
+    // (src/db/tenant-scope.ts), whoever asks.
+    return runAs(this.engine.rowLevelSecurity ? ALL_ORGANIZATIONS : undefined, () =>
+      healthReport(this.handle, this.engine.registry, {
+        ...this.thresholds,
+        retention: this.retention,
+        purgeScheduled: this.purgeIntervalMs > 0,
+      }),
+    );
   }
 
   /**

@@ -3,8 +3,9 @@
  * - the actor row is resolved first and committed on its own (a rolled-back operation never leaves the audit trail
  *   pointing at nothing), and cached: actor rows are never deleted (erasure blanks them);
  * - the operation id names every audit entry and deleted row of the operation;
- * - the work runs in one transaction, re-run from the start on a serialization failure or deadlock, which takes
- *   the organization's audit chain lock before any row (see lockAuditChain);
+ * - the work runs in one transaction, re-run from the start on a serialization failure or deadlock, which acts as
+ *   the application role for the organization under row-level security (src/db/tenant-scope.ts) and takes the
+ *   organization's audit chain lock before any row (see lockAuditChain);
  * - database errors are translated where they arise (CONFLICT, BAD_USER_INPUT, …);
  * - the rows soft-deleted and restored are told to the observer once committed (a dry run tells nothing).
  */
@@ -38,6 +39,8 @@ export class Operations {
     private readonly db: Database,
     private readonly registry: Registry,
     private readonly observer?: EngineObserver | undefined,
+    /** Transactions act as the application role for their organization (src/db/tenant-scope.ts). */
+    private readonly rowLevelSecurity = true,
   ) {}
 
   /** The actor row id of `ctx`'s subject, created (and committed) on first use. */
@@ -76,8 +79,9 @@ export class Operations {
       return work(tx, info);
     };
     try {
-      if (options.dryRun) return await dryRun(this.db, attempt);
-      const result = await inTransaction(this.db, attempt);
+      const scope = { organizationId: ctx.organizationId, rowLevelSecurity: this.rowLevelSecurity };
+      if (options.dryRun) return await dryRun(this.db, attempt, scope);
+      const result = await inTransaction(this.db, attempt, { scope });
       reportTally(this.observer, tally);
       return result;
     } catch (err) {

@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
+import { ALL_ORGANIZATIONS, runAs } from "../db/tenant-scope.js";
 import { ensureActor } from "./actors.js";
 import type { AuditInfo } from "./audit.js";
 import type { OperationContext } from "./context.js";
@@ -146,6 +147,14 @@ export async function purgeExpired(
   policy: RetentionPolicy,
   run: PurgeRun,
 ): Promise<PurgeReport> {
+  // Every organization's purge (the scheduler, npm run purge) is the narrow maintenance path of row-level
+  // security (src/db/tenant-scope.ts); one organization's acts for it alone (the caller's scope).
+  if (run.organizationId === undefined && engine.rowLevelSecurity)
+    return runAs(ALL_ORGANIZATIONS, () => purge(engine, policy, run));
+  return purge(engine, policy, run);
+}
+
+async function purge(engine: SoftDeleteEngine, policy: RetentionPolicy, run: PurgeRun): Promise<PurgeReport> {
   const startedAt = new Date();
   checkRun(engine.registry, run);
   const plan = await planPurge(engine, policy, run);

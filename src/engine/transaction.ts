@@ -1,11 +1,39 @@
+/**
+ * Transactions, and whom each acts for.
+ *
+ * Invariant kept here: with row-level security on, every transaction's first statement makes it act as the
+ * application role for one organization, or, on the narrow maintenance path, as the maintenance role for every
+ * organization (src/db/tenant-scope.ts): transaction-local settings, so nothing is left on a pooled connection.
+ * The scope is the one given, else the async context's (`runAs`, `actFor`).
+ */
+import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
+import { currentTenant, scopeStatement, type TenantScope } from "../db/tenant-scope.js";
 import { isTransient } from "./pg-errors.js";
+
+export { APP_ROLE, MAINTENANCE_ROLE } from "../db/tenant-scope.js";
+
+/**
+ * Whom a transaction acts for: one organization (PostgreSQL admits its rows only), or every organization
+ * (maintenance). `rowLevelSecurity: false` sends no setting at all: the connection's own role then decides (a
+ * superuser or a BYPASSRLS role sees everything; any other sees nothing under FORCE), which is only for
+ * measuring what RLS costs.
+ */
+export type TransactionScope = TenantScope & { rowLevelSecurity?: boolean };
 
 export interface RetryOptions {
   /** @default 5 */
   attempts?: number;
   /** First backoff; doubles per attempt, with jitter. @default 20 */
   baseDelayMs?: number;
+  /** Whom the transaction acts for. @default the async context's scope (`currentTenant()`), if any */
+  scope?: TransactionScope | undefined;
+}
+
+/** Makes the current transaction act for `scope`; one statement, both settings transaction-local. */
+export async function enterScope(tx: Database, scope: TransactionScope | undefined): Promise<void> {
+  if (!scope || scope.rowLevelSecurity === false) return;
+  await tx.execute(sql.raw(scopeStatement(scope)));
 }
 
 /**
@@ -21,7 +49,10 @@ export async function inTransaction<T>(
   const base = retry.baseDelayMs ?? 20;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction((tx) => work(tx as unknown as Database));
+      return await db.transaction(async (tx) => {
+        await enterScope(tx as unknown as Database, retry.scope ?? currentTenant());
+        return work(tx as unknown as Database);
+      });
     } catch (err) {
       if (attempt >= attempts || !isTransient(err)) throw err;
       await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1) * (0.5 + Math.random())));
@@ -37,11 +68,19 @@ export class Rollback<T> extends Error {
 }
 
 /** Runs `work` in a transaction that is always rolled back, and returns what it computed. */
-export async function dryRun<T>(db: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+export async function dryRun<T>(
+  db: Database,
+  work: (tx: Database) => Promise<T>,
+  scope?: TransactionScope,
+): Promise<T> {
   try {
-    await inTransaction(db, async (tx) => {
-      throw new Rollback(await work(tx));
-    });
+    await inTransaction(
+      db,
+      async (tx) => {
+        throw new Rollback(await work(tx));
+      },
+      { scope },
+    );
   } catch (err) {
     if (err instanceof Rollback) return err.result as T;
     throw err;

@@ -79,6 +79,7 @@ async function main() {
       cascade: config.CASCADE_SOFT_DELETE,
       maxCascadeDepth: config.MAX_CASCADE_DEPTH,
       observer: combineObservers(metrics.engineObserver, lifecycleLog(log)),
+      rowLevelSecurity: config.ROW_LEVEL_SECURITY,
     },
     bulk: {
       batchSize: config.BULK_BATCH_SIZE,

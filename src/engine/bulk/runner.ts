@@ -12,6 +12,7 @@
 import { sql } from "drizzle-orm";
 import { tryLock } from "../../db/advisory-lock.js";
 import type { DatabaseHandle } from "../../db/database.js";
+import { ALL_ORGANIZATIONS, runAs } from "../../db/tenant-scope.js";
 import { EngineError } from "../errors.js";
 import { defaultOf } from "../../config/settings.js";
 import { pgError } from "../pg-errors.js";
@@ -84,7 +85,9 @@ export class BulkRunner {
   /** Looks for work now. */
   kick(): void {
     if (this.stopping || this.ticking) return;
-    this.ticking = this.tick()
+    // The runner takes up every organization's operations: the narrow maintenance path (tenant-scope.ts); each
+    // batch's transaction acts for its operation's organization alone (engine.withOperation).
+    this.ticking = runAs(this.engine.rowLevelSecurity ? ALL_ORGANIZATIONS : undefined, () => this.tick())
       .catch((err) => this.opts.log?.error({ err }, "bulk runner poll failed"))
       .finally(() => (this.ticking = undefined));
   }
