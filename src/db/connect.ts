@@ -17,6 +17,7 @@ import type { Client } from "pg";
 import * as schema from "./schema/index.js";
 import type { Database, DatabaseHandle } from "./database.js";
 import { describeUrl, ReplicaSet } from "./replicas.js";
+import { scopePgliteQueries, scopePoolQueries } from "./scoped-queries.js";
 
 export interface ConnectOptions {
   /** PostgreSQL URL; unset → PGlite. May be a pooler in transaction mode. */
@@ -83,6 +84,9 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${describeUrl(url)}: ${reason}`);
   }
+  // Statements outside transactions act for the caller's tenant scope (tenant-scope.ts); before routing, so a
+  // read sent to a replica carries its scope too.
+  scopePoolQueries(pool);
   let replicas: ReplicaSet | undefined;
   if (options.replicaUrls?.length) {
     replicas = new ReplicaSet(pg.Pool, {
@@ -140,6 +144,7 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(`cannot open the embedded database in ${dir}: ${reason}`);
   }
+  scopePgliteQueries(client);
   const db = drizzle({ client, schema, logger: options.logger ?? false }) as unknown as Database;
   return { db, kind: "pglite", pglite: client, close: () => client.close() };
 }

@@ -9,6 +9,7 @@
  */
 import type { Pool, PoolConfig } from "pg";
 import { currentReadScope } from "./read-scope.js";
+import { scopePoolQueries } from "./scoped-queries.js";
 
 export interface ReplicaOptions {
   /** One URL per replica. */
@@ -120,6 +121,7 @@ export class ReplicaSet {
       });
       // A replica going away must not crash the process: the next check marks it failing.
       pool.on("error", () => {});
+      scopePoolQueries(pool);
       return new Replica(describeUrl(url), pool);
     });
   }

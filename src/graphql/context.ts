@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { TenantScope } from "../db/tenant-scope.js";
 import type { Role } from "../auth/roles.js";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
@@ -24,6 +25,11 @@ export type Context = {
   bulk: BulkServices;
   /** Health report, retention purge, erasure (ADMIN operations). */
   maintenance: Maintenance;
+  /**
+   * Whom the operation's statements act for under row-level security (src/db/tenant-scope.ts): the viewer's
+   * organization; undefined for a tokenless request or with ROW_LEVEL_SECURITY=false.
+   */
+  tenant?: TenantScope | undefined;
   /** A tokenless HTTP request, allowed only to introspect (INTROSPECTION on); `viewer` then throws. */
   anonymous?: boolean;
 };

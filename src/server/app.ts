@@ -19,6 +19,7 @@ import type { ExecutionResult, GraphQLError, GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
 import type { DatabaseHandle } from "../db/database.js";
 import { withReadScope } from "../db/read-scope.js";
+import { actFor, runAs } from "../db/tenant-scope.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
 import { Maintenance } from "../engine/maintenance.js";
 import type { DomainModel } from "../domain/domain-model.js";
@@ -113,7 +114,12 @@ export interface App {
 
 function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Context {
   const op = { organizationId: viewer.organizationId, actor: viewer.subject, requestId };
+  const tenant = opts.engine.rowLevelSecurity ? { organizationId: viewer.organizationId } : undefined;
+  // An HTTP request's statements from here on act for the viewer's organization (readScopeMiddleware opened the
+  // scope); WebSocket and SSE operations and execute() enter it around execution (executeInReadScope).
+  if (tenant) actFor(tenant);
   return {
+    tenant,
     requestId,
     viewer,
     engine: opts.engine,
@@ -280,8 +286,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
             : toGraphQLError(new EngineError("INTERNAL_SERVER_ERROR", "Unexpected error."));
         return { errors: [maskError(error.toJSON(), error).formatted as GraphQLError] };
       }
-      const response = await withReadScope(onlyQueries(request.query), () =>
-        apollo.executeOperation(request, { contextValue }),
+      const response = await runAs(contextValue.tenant, () =>
+        withReadScope(onlyQueries(request.query), () => apollo.executeOperation(request, { contextValue })),
       );
       if (response.body.kind !== "single") throw new Error("incremental delivery is not used here");
       return response.body.singleResult as ExecutionResult;

@@ -12,6 +12,7 @@ import {
   type ClassType,
   type SubscribeResolverData,
 } from "type-graphql";
+import { runAs } from "../../db/tenant-scope.js";
 import { roleAtLeast } from "../../auth/roles.js";
 import {
   countOperations,
@@ -92,7 +93,8 @@ async function* progressStream(ctx: Context, id: string): AsyncGenerator<BulkOpe
         });
       }
       pending = false;
-      const op = await getOperation(ctx.engine.db, id, ctx.op.organizationId);
+      // A stream resumes in whichever async context pulls it: it enters its tenant's scope itself.
+      const op = await runAs(ctx.tenant, () => getOperation(ctx.engine.db, id, ctx.op.organizationId));
       if (!op) throw new NotFoundError("BulkOperation", id);
       const key = `${op.status}/${op.batches}/${op.processed}/${op.skipped}/${op.failed}`;
       if (key !== last) {
