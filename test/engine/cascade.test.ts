@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
 import { ENTITY_TABLES, openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
+import { buildProject, makeEngine, newTenant, uid } from "../support/fixtures.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;
@@ -22,37 +22,11 @@ afterAll(async () => {
   await db?.close();
 });
 
-const uid = () => randomUUID().slice(0, 8);
-
 /** `cascaded` as a plain object, so the order of types does not matter. */
 const byType = (list: TypeCount[]) => Object.fromEntries(list.map(({ type, count }) => [type, count]));
 
 async function newUser(ctx: OperationContext, e: SoftDeleteEngine = engine) {
   return e.create("User", ctx, { email: `${uid()}@example.test`, name: "Someone" });
-}
-
-/**
- * A project led by `lead`, with `n` tasks; each task has a comment by the lead, a reply by the member and an
- * assignment of the member.
- */
-async function buildProject(ctx: OperationContext, n: number, e: SoftDeleteEngine = engine) {
-  const lead = await newUser(ctx, e);
-  const member = await newUser(ctx, e);
-  const project = await e.create("Project", ctx, { slug: `p-${uid()}`, name: "Project", leadId: lead.id });
-  const tasks = [];
-  for (let i = 0; i < n; i++) {
-    const task = await e.create("Task", ctx, { projectId: project.id, title: `Task ${i}` });
-    const comment = await e.create("Comment", ctx, { taskId: task.id, authorId: lead.id, body: "comment" });
-    const reply = await e.create("Comment", ctx, {
-      taskId: task.id,
-      authorId: member.id,
-      parentId: comment.id,
-      body: "reply",
-    });
-    const assignment = await e.create("TaskAssignment", ctx, { taskId: task.id, userId: member.id });
-    tasks.push({ task, comment, reply, assignment });
-  }
-  return { lead, member, project, tasks };
 }
 
 /** A row in any state. */
@@ -86,7 +60,7 @@ async function auditOf(operationId: string) {
 describe("cascading soft delete", () => {
   it("soft-deletes a project's whole live subtree under one operation, one audit entry per row", async () => {
     const ctx = await newTenant(db.db);
-    const { project, tasks, lead, member } = await buildProject(ctx, 2);
+    const { project, tasks, lead, member } = await buildProject(engine, ctx, 2);
 
     const result = await engine.softDelete("Project", ctx, project.id, { reason: "closed" });
 
@@ -125,7 +99,7 @@ describe("cascading soft delete", () => {
 
   it("leaves rows that were already deleted alone: no second audit entry, their own operation kept", async () => {
     const ctx = await newTenant(db.db);
-    const { project, tasks } = await buildProject(ctx, 2);
+    const { project, tasks } = await buildProject(engine, ctx, 2);
     const own = await engine.softDelete("Comment", ctx, tasks[0]!.reply.id, { reason: "spam" });
 
     const result = await engine.softDelete("Project", ctx, project.id);
@@ -139,7 +113,7 @@ describe("cascading soft delete", () => {
 
   it("refuses a row that is already deleted, and an unknown id", async () => {
     const ctx = await newTenant(db.db);
-    const { project } = await buildProject(ctx, 1);
+    const { project } = await buildProject(engine, ctx, 1);
     await engine.softDelete("Project", ctx, project.id);
     await expect(engine.softDelete("Project", ctx, project.id)).rejects.toMatchObject({ code: "ALREADY_DELETED" });
     await expect(engine.softDelete("Project", ctx, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
@@ -149,7 +123,7 @@ describe("cascading soft delete", () => {
 describe("exact restore", () => {
   it("restores the operation's rows; a child deleted earlier on its own keeps its own deletion", async () => {
     const ctx = await newTenant(db.db);
-    const { project, tasks } = await buildProject(ctx, 3);
+    const { project, tasks } = await buildProject(engine, ctx, 3);
     const [t0, t1, t2] = tasks as [(typeof tasks)[0], (typeof tasks)[0], (typeof tasks)[0]];
     const replyOp = await engine.softDelete("Comment", ctx, t0.reply.id, { reason: "spam" });
     const taskOp = await engine.softDelete("Task", ctx, t1.task.id, { reason: "duplicate" });
@@ -197,7 +171,7 @@ describe("exact restore", () => {
   it("leaves a row deleted later by another operation untouched", async () => {
     const ctx = await newTenant(db.db);
     const author = await newUser(ctx);
-    const { project, tasks } = await buildProject(ctx, 1);
+    const { project, tasks } = await buildProject(engine, ctx, 1);
     const task = tasks[0]!.task;
     const comment = await engine.create("Comment", ctx, { taskId: task.id, authorId: author.id, body: "mine" });
     const reply = await engine.create("Comment", ctx, { taskId: task.id, parentId: comment.id, body: "answer" });
@@ -225,7 +199,7 @@ describe("exact restore", () => {
 
   it("keeps an assignment deleted while its user is still deleted, when its task comes back", async () => {
     const ctx = await newTenant(db.db);
-    const { project, tasks, member } = await buildProject(ctx, 1);
+    const { project, tasks, member } = await buildProject(engine, ctx, 1);
     const { task, assignment } = tasks[0]!;
     const projectOp = await engine.softDelete("Project", ctx, project.id);
     await engine.softDelete("User", ctx, member.id);
@@ -251,7 +225,7 @@ describe("exact restore", () => {
 
   it("refuses to restore a live row", async () => {
     const ctx = await newTenant(db.db);
-    const { project } = await buildProject(ctx, 1);
+    const { project } = await buildProject(engine, ctx, 1);
     await expect(engine.restore("Project", ctx, project.id)).rejects.toMatchObject({ code: "NOT_DELETED" });
   });
 });
@@ -259,7 +233,7 @@ describe("exact restore", () => {
 describe("deletion policies", () => {
   it("CASCADE: deleting a user deletes their assignments with the same operation", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks, member } = await buildProject(ctx, 3);
+    const { tasks, member } = await buildProject(engine, ctx, 3);
 
     const result = await engine.softDelete("User", ctx, member.id);
 
@@ -276,7 +250,7 @@ describe("deletion policies", () => {
   it("RESTRICT: refuses while live children exist, naming the relation and the count; nothing changes", async () => {
     const restricted = makeEngine(db.db, {}, { "Task.comments": "RESTRICT" });
     const ctx = await newTenant(db.db);
-    const { project, tasks } = await buildProject(ctx, 2, restricted);
+    const { project, tasks } = await buildProject(restricted, ctx, 2);
     const before = await snapshot(ctx);
 
     await expect(restricted.softDelete("Task", ctx, tasks[0]!.task.id)).rejects.toMatchObject({
@@ -324,7 +298,7 @@ describe("deletion policies", () => {
 
   it("NONE: a deleted user's comments stay live and keep their author_id", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks, lead } = await buildProject(ctx, 2);
+    const { tasks, lead } = await buildProject(engine, ctx, 2);
 
     const result = await engine.softDelete("User", ctx, lead.id);
 
@@ -340,7 +314,7 @@ describe("deletion policies", () => {
   it("engine option cascade: false makes CASCADE behave as RESTRICT", async () => {
     const strict = makeEngine(db.db, { cascade: false });
     const ctx = await newTenant(db.db);
-    const { project, tasks, member, lead } = await buildProject(ctx, 3, strict);
+    const { project, tasks, member, lead } = await buildProject(strict, ctx, 3);
     const before = await snapshot(ctx);
 
     await expect(strict.softDelete("Project", ctx, project.id)).rejects.toMatchObject({
@@ -364,7 +338,7 @@ describe("deletion policies", () => {
 describe("dry run", () => {
   it("reports the cascade the real delete performs, and changes nothing", async () => {
     const ctx = await newTenant(db.db);
-    const { project, lead, tasks } = await buildProject(ctx, 3);
+    const { project, lead, tasks } = await buildProject(engine, ctx, 3);
     await engine.softDelete("Comment", ctx, tasks[1]!.reply.id);
     const before = await snapshot(ctx);
 
@@ -386,7 +360,7 @@ describe("dry run", () => {
   it("reports a refusal as the real delete would", async () => {
     const restricted = makeEngine(db.db, {}, { "Project.tasks": "RESTRICT" });
     const ctx = await newTenant(db.db);
-    const { project } = await buildProject(ctx, 1, restricted);
+    const { project } = await buildProject(restricted, ctx, 1);
     const before = await snapshot(ctx);
     await expect(restricted.softDelete("Project", ctx, project.id, { dryRun: true })).rejects.toMatchObject({
       code: "RESTRICTED",
@@ -399,7 +373,7 @@ describe("dry run", () => {
 describe("cascade depth", () => {
   /** A root comment with `depth` replies below it, each answering the previous one. */
   async function replyChain(ctx: OperationContext, depth: number) {
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(engine, ctx, 1);
     const taskId = tasks[0]!.task.id;
     const chain = [await engine.create("Comment", ctx, { taskId, body: "root" })];
     for (let i = 1; i <= depth; i++)
@@ -442,7 +416,7 @@ describe("cascade depth", () => {
 
   it("terminates on a reply cycle", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(engine, ctx, 1);
     const taskId = tasks[0]!.task.id;
     const a = await engine.create("Comment", ctx, { taskId, body: "a" });
     const b = await engine.create("Comment", ctx, { taskId, parentId: a.id, body: "b" });
@@ -457,7 +431,7 @@ describe("cascade depth", () => {
 
   it("refuses to restore a deleted reply cycle, even with ancestors, instead of looping", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(engine, ctx, 1);
     const taskId = tasks[0]!.task.id;
     const a = await engine.create("Comment", ctx, { taskId, body: "a" });
     const b = await engine.create("Comment", ctx, { taskId, parentId: a.id, body: "b" });
@@ -477,7 +451,7 @@ describe("cascade depth", () => {
 describe("restoring below a deleted parent", () => {
   it("refuses with PARENT_DELETED, naming the parent", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(engine, ctx, 1);
     const { task, comment } = tasks[0]!;
     await engine.softDelete("Comment", ctx, comment.id);
     await engine.softDelete("Task", ctx, task.id);
@@ -491,7 +465,7 @@ describe("restoring below a deleted parent", () => {
 
   it("withAncestors restores each deleted ancestor with its own operation's rows, then the target", async () => {
     const ctx = await newTenant(db.db);
-    const { project, tasks } = await buildProject(ctx, 2);
+    const { project, tasks } = await buildProject(engine, ctx, 2);
     const [t0, t1] = tasks as [(typeof tasks)[0], (typeof tasks)[0]];
     const other = await engine.create("Comment", ctx, { taskId: t0.task.id, body: "other" });
     const otherOp = await engine.softDelete("Comment", ctx, other.id, { reason: "earlier" });
@@ -526,7 +500,7 @@ describe("restoring below a deleted parent", () => {
 
   it("withAncestors restores a target deleted on its own after its ancestors come back", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(engine, ctx, 1);
     const { task, comment, reply } = tasks[0]!;
     await engine.softDelete("Comment", ctx, reply.id);
     await engine.softDelete("Comment", ctx, comment.id);
@@ -547,8 +521,8 @@ describe("restoring below a deleted parent", () => {
 describe("set-based cascade", () => {
   it("sends as many statements for a project with 50 tasks as for one with 5", async () => {
     const ctx = await newTenant(db.db);
-    const small = await buildProject(ctx, 5);
-    const large = await buildProject(ctx, 50);
+    const small = await buildProject(engine, ctx, 5);
+    const large = await buildProject(engine, ctx, 50);
 
     const measure = async (work: () => Promise<unknown>) => {
       db.statements.length = 0;

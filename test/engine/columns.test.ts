@@ -4,15 +4,14 @@
  * a live row is a CONFLICT naming the key, both on create and on restore.
  */
 import { getTableConfig } from "drizzle-orm/pg-core";
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIVE_ROWS } from "../../src/db/schema/columns.js";
 import { ENTITIES } from "../../src/domain/model.js";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
-import { EngineError } from "../../src/engine/errors.js";
-import { pgError } from "../../src/engine/pg-errors.js";
-import { openTestDatabase, type TestDatabase } from "../support/db.js";
+import { openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
+import { dbError, engineError } from "../support/errors.js";
 import { makeEngine, newTenant } from "../support/fixtures.js";
 
 let db: TestDatabase;
@@ -28,30 +27,6 @@ afterAll(async () => {
   await db?.close();
 });
 
-async function rowsOf<T = Record<string, unknown>>(query: SQL): Promise<T[]> {
-  return ((await db.db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
-/** The rejection of `p`, which must be an EngineError. */
-async function engineError(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
-}
-
-/** The rejection of `p` (a raw statement), with the PostgreSQL error behind drizzle's wrapper. */
-async function dbError(p: Promise<unknown>) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeDefined();
-  return pgError(err);
-}
-
 let n = 0;
 const email = () => `person${++n}-${Math.random().toString(36).slice(2, 8)}@example.test`;
 
@@ -61,6 +36,7 @@ describe("is_deleted", () => {
     const state = async () =>
       (
         await rowsOf<{ deleted_at: unknown; is_deleted: boolean }>(
+          db.db,
           sql`SELECT deleted_at, is_deleted FROM users WHERE id = ${user.id}`,
         )
       )[0]!;
@@ -82,12 +58,13 @@ describe("is_deleted", () => {
   it("follows deleted_at even when deleted_at is written directly, in every soft-deletable table", async () => {
     const user = await engine.create("User", ctx, { email: email(), name: "Bo" });
     await db.db.execute(sql`UPDATE users SET deleted_at = now() WHERE id = ${user.id}`);
-    const [row] = await rowsOf<{ is_deleted: boolean }>(sql`SELECT is_deleted FROM users WHERE id = ${user.id}`);
+    const [row] = await rowsOf<{ is_deleted: boolean }>(db.db, sql`SELECT is_deleted FROM users WHERE id = ${user.id}`);
     expect(row!.is_deleted).toBe(true);
 
     for (const { table } of ENTITIES) {
       const name = getTableConfig(table).name;
       const [disagree] = await rowsOf<{ n: number }>(
+        db.db,
         sql`SELECT count(*)::int AS n FROM ${sql.identifier(name)} WHERE is_deleted <> (deleted_at IS NOT NULL)`,
       );
       expect(disagree!.n, name).toBe(0);
@@ -109,6 +86,7 @@ describe("is_deleted", () => {
     expect(onInsert?.code).toBe("428C9");
 
     const [row] = await rowsOf<{ deleted_at: unknown; is_deleted: boolean }>(
+      db.db,
       sql`SELECT deleted_at, is_deleted FROM users WHERE id = ${user.id}`,
     );
     expect(row).toEqual({ deleted_at: null, is_deleted: false });
@@ -125,6 +103,7 @@ describe("live-row unique keys", () => {
     expect(second.id).not.toBe(first.id);
 
     const holders = await rowsOf<{ id: string; live: boolean }>(
+      db.db,
       sql`SELECT id, deleted_at IS NULL AS live FROM users
           WHERE organization_id = ${ctx.organizationId} AND email = ${address} ORDER BY created_at`,
     );
@@ -143,6 +122,7 @@ describe("live-row unique keys", () => {
     expect(err.details).toMatchObject({ type: "User", key: ["email"], constraint: "users_org_email_live_key" });
 
     const [count] = await rowsOf<{ n: number }>(
+      db.db,
       sql`SELECT count(*)::int AS n FROM users WHERE organization_id = ${ctx.organizationId} AND email = ${address}`,
     );
     expect(count!.n).toBe(1);
@@ -164,6 +144,7 @@ describe("live-row unique keys", () => {
     const current = await engine.create("User", ctx, { email: address, name: "Current" });
     const snapshot = async () =>
       rowsOf(
+        db.db,
         sql`SELECT id, email, name, deleted_at, deleted_by, deletion_reason, deletion_operation_id, updated_at
             FROM users WHERE id IN (${old.id}, ${current.id}) ORDER BY created_at`,
       );
@@ -177,6 +158,7 @@ describe("live-row unique keys", () => {
     const oldRow = await engine.find("User", ctx, old.id, "DELETED");
     expect(oldRow?.deletionOperationId).toBe(deletion.operationId);
     const [restores] = await rowsOf<{ n: number }>(
+      db.db,
       sql`SELECT count(*)::int AS n FROM audit_log WHERE entity_id = ${old.id} AND action = 'RESTORE'`,
     );
     expect(restores!.n).toBe(0);
@@ -224,6 +206,7 @@ describe("partial indexes", () => {
 
   it("exist in the database with WHERE (deleted_at IS NULL), unique where declared unique", async () => {
     const found = await rowsOf<{ tablename: string; indexname: string; indexdef: string }>(
+      db.db,
       sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'`,
     );
     const byName = new Map(found.map((r) => [r.indexname, r]));

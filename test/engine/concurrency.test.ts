@@ -3,14 +3,12 @@
  * the outcome is checked against the invariants the engine promises: one winner where only one can win, one
  * audit entry per effective change, and never a live child under a deleted parent.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/db/connect.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
-import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
 import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
+import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
 
 const ROUNDS = 25;
 
@@ -36,28 +34,11 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
     await db?.close();
   });
 
-  const uid = () => randomUUID().slice(0, 8);
-
   /** "ok" for a fulfilled operation, else the engine error's code (or the unexpected error itself). */
   const outcome = (r: PromiseSettledResult<unknown>): unknown =>
     r.status === "fulfilled" ? "ok" : ((r.reason as { code?: unknown })?.code ?? r.reason);
 
   const total = (list: TypeCount[]) => list.reduce((n, c) => n + c.count, 0);
-
-  /** A project with `n` tasks, each with a comment, a reply and an assignment. */
-  async function buildProject(ctx: OperationContext, n: number) {
-    const user = await a.create("User", ctx, { email: `${uid()}@example.test`, name: "Member" });
-    const project = await a.create("Project", ctx, { slug: `p-${uid()}`, name: "Project", leadId: user.id });
-    const tasks = [];
-    for (let i = 0; i < n; i++) {
-      const task = await a.create("Task", ctx, { projectId: project.id, title: `Task ${i}` });
-      const comment = await a.create("Comment", ctx, { taskId: task.id, authorId: user.id, body: "comment" });
-      const reply = await a.create("Comment", ctx, { taskId: task.id, parentId: comment.id, body: "reply" });
-      const assignment = await a.create("TaskAssignment", ctx, { taskId: task.id, userId: user.id });
-      tasks.push({ task, comment, reply, assignment });
-    }
-    return { user, project, tasks };
-  }
 
   /** Every row of the project's subtree (project included), as [table, id]. */
   async function subtree(projectId: string) {
@@ -114,7 +95,7 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
 
   it("two softDeletes of one row: exactly one wins, the other is ALREADY_DELETED, one audit entry", async () => {
     const ctx = await newTenant(db.db);
-    const { project } = await buildProject(ctx, 0);
+    const { project } = await buildProject(a, ctx, 0);
     for (let round = 0; round < ROUNDS; round++) {
       const task = await a.create("Task", ctx, { projectId: project.id, title: `round ${round}` });
       const comment = await a.create("Comment", ctx, { taskId: task.id, body: "under it" });
@@ -138,7 +119,7 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
 
   it("softDelete racing restore: the final state follows the audit trail, one entry per effective change", async () => {
     const ctx = await newTenant(db.db);
-    const { tasks } = await buildProject(ctx, 1);
+    const { tasks } = await buildProject(a, ctx, 1);
     const { task, comment, reply, assignment } = tasks[0]!;
     const subtreeIds = [comment.id, reply.id, assignment.id];
     const succeeded: { action: string; operationId: string }[] = [];
@@ -185,7 +166,7 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
     const ctx = await newTenant(db.db);
     const outcomes = new Map<unknown, number>();
     for (let round = 0; round < ROUNDS; round++) {
-      const { project, tasks } = await buildProject(ctx, 3);
+      const { project, tasks } = await buildProject(a, ctx, 3);
       const target = tasks[round % 3]!;
       // Half the rounds add a reply, which has a second parent (the comment) that the cascade also deletes.
       const values =
@@ -215,7 +196,7 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
   it("a project cascade racing a task's own softDelete: one audit entry per changed row", async () => {
     const ctx = await newTenant(db.db);
     for (let round = 0; round < ROUNDS; round++) {
-      const { project, tasks } = await buildProject(ctx, 3);
+      const { project, tasks } = await buildProject(a, ctx, 3);
       const target = tasks[round % 3]!;
 
       const [projectResult, taskResult] = await Promise.allSettled([
@@ -246,7 +227,7 @@ describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is 
   it("a project cascade racing a task's restore never leaves a live task under a deleted project", async () => {
     const ctx = await newTenant(db.db);
     for (let round = 0; round < ROUNDS; round++) {
-      const { project, tasks } = await buildProject(ctx, 3);
+      const { project, tasks } = await buildProject(a, ctx, 3);
       const target = tasks[round % 3]!;
       const earlier = await a.softDelete("Task", ctx, target.task.id);
 

@@ -11,8 +11,8 @@ import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import type { ErasureReport } from "../../src/engine/erasure.js";
 import { Maintenance } from "../../src/engine/maintenance.js";
 import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
-import { auditCount, uid } from "../support/retention.js";
+import { makeEngine, newTenant, uid } from "../support/fixtures.js";
+import { auditCount } from "../support/retention.js";
 
 const NAME = "Zelda Quixotewright";
 

@@ -6,14 +6,14 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { getTableName, isTable, sql, type SQL } from "drizzle-orm";
+import { getTableName, isTable, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle } from "../../src/db/database.js";
 import { migrate, migrationsFolder } from "../../src/db/migrate.js";
 import * as schema from "../../src/db/schema/index.js";
 import { MODEL } from "../../src/domain/model.js";
-import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
+import { onPostgres, openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
 import { directBaseUrl, pooledBaseUrl } from "../support/topology.js";
 
@@ -26,10 +26,6 @@ const TABLES = [...Object.values(schema), ...MODEL.entityDeclarations.map((e) =>
   .filter((v) => isTable(v))
   .map((t) => getTableName(t))
   .sort();
-
-async function rowsOf<T = Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
-}
 
 interface Applied {
   id: number;

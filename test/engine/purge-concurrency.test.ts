@@ -10,8 +10,8 @@ import type { DatabaseHandle } from "../../src/db/database.js";
 import { Maintenance, PURGE_LOCK_KEY } from "../../src/engine/maintenance.js";
 import type { PurgeReport } from "../../src/engine/retention.js";
 import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
-import { ageOperation, buildProject } from "../support/retention.js";
+import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
+import { ageOperation } from "../support/retention.js";
 
 describe.skipIf(!onPostgres)("concurrent purges (PostgreSQL only: PGlite is one process with one connection)", () => {
   let db: TestDatabase;

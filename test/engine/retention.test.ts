@@ -10,8 +10,8 @@ import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
 import { Maintenance } from "../../src/engine/maintenance.js";
 import type { PurgeProgress } from "../../src/engine/retention.js";
 import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
-import { ageOperation, ageRow, auditCount, buildProject, exists, snapshot, uid } from "../support/retention.js";
+import { buildProject, makeEngine, newTenant, uid } from "../support/fixtures.js";
+import { ageOperation, ageRow, auditCount, exists, snapshot } from "../support/retention.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;

@@ -8,10 +8,10 @@ import { RELATIONS } from "../../src/domain/model.js";
 import { DELETION_FIELDS } from "../../src/engine/audit.js";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
-import { EngineError } from "../../src/engine/errors.js";
 import { pgError } from "../../src/engine/pg-errors.js";
 import type { DeletionPolicy } from "../../src/engine/registry.js";
-import { ENTITY_TABLES, openTestDatabase, type TestDatabase } from "../support/db.js";
+import { ENTITY_TABLES, openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
+import { engineError } from "../support/errors.js";
 import { makeEngine, newTenant, seedTree } from "../support/fixtures.js";
 
 let db: TestDatabase;
@@ -29,20 +29,6 @@ afterAll(async () => {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function rowsOf<T = Record<string, unknown>>(query: SQL): Promise<T[]> {
-  return ((await db.db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
-/** The rejection of `p`, which must be an EngineError. */
-async function engineError(p: Promise<unknown>): Promise<EngineError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EngineError);
-  return err as EngineError;
-}
-
 interface AuditEntry {
   action: string;
   entity_type: string;
@@ -59,6 +45,7 @@ interface AuditEntry {
 /** The audit entries of some rows (or of an operation), oldest first, with the actor they point to. */
 async function auditOf(where: SQL): Promise<AuditEntry[]> {
   return rowsOf<AuditEntry>(
+    db.db,
     sql`SELECT a.action, a.entity_type, a.entity_id, a.organization_id, a.request_id, a.operation_id, a.reason,
           a.changed_fields, ac.subject AS actor_subject, ac.organization_id AS actor_org
         FROM audit_log a JOIN actors ac ON ac.id = a.actor_id
@@ -69,6 +56,7 @@ const auditOfRow = (id: string) => auditOf(sql`a.entity_id = ${id}`);
 
 async function auditCount(organizationId: string): Promise<number> {
   const [r] = await rowsOf<{ n: number }>(
+    db.db,
     sql`SELECT count(*)::int AS n FROM audit_log WHERE organization_id = ${organizationId}`,
   );
   return r!.n;
@@ -79,10 +67,11 @@ async function orgState(organizationId: string) {
   const state: Record<string, unknown[]> = {};
   for (const table of ENTITY_TABLES) {
     state[table] = await rowsOf(
+      db.db,
       sql`SELECT * FROM ${sql.identifier(table)} WHERE organization_id = ${organizationId} ORDER BY id`,
     );
   }
-  state.audit = await rowsOf(sql`SELECT * FROM audit_log WHERE organization_id = ${organizationId} ORDER BY id`);
+  state.audit = await rowsOf(db.db, sql`SELECT * FROM audit_log WHERE organization_id = ${organizationId} ORDER BY id`);
   return state;
 }
 
@@ -144,12 +133,12 @@ describe("create and update", () => {
 
   it("an update that changes nothing writes nothing and audits nothing", async () => {
     const user = await engine.create("User", ctx, { email: email(), name: "Cal" });
-    const [before] = await rowsOf(sql`SELECT * FROM users WHERE id = ${user.id}`);
+    const [before] = await rowsOf(db.db, sql`SELECT * FROM users WHERE id = ${user.id}`);
 
     const same = await engine.update("User", ctx, user.id, { name: "Cal", email: user.email });
     expect(same.id).toBe(user.id);
 
-    const [after] = await rowsOf(sql`SELECT * FROM users WHERE id = ${user.id}`);
+    const [after] = await rowsOf(db.db, sql`SELECT * FROM users WHERE id = ${user.id}`);
     expect(after).toEqual(before);
     expect((await auditOfRow(user.id)).map((a) => a.action)).toEqual(["CREATE"]);
   });
@@ -427,6 +416,7 @@ describe("hard delete", () => {
     };
     for (const [table, ids] of Object.entries(removed)) {
       const left = await rowsOf(
+        db.db,
         sql`SELECT id FROM ${sql.identifier(table)} WHERE id = ANY(${`{${ids.join(",")}}`}::uuid[])`,
       );
       expect(left, table).toEqual([]);
@@ -499,8 +489,8 @@ describe("atomicity and the audit trail", () => {
 
   it("audit_log refuses UPDATE and DELETE, whoever asks", async () => {
     const user = await engine.create("User", ctx, { email: email(), name: "Kit" });
-    const [entry] = await rowsOf<{ id: number }>(sql`SELECT id FROM audit_log WHERE entity_id = ${user.id}`);
-    const before = await rowsOf(sql`SELECT * FROM audit_log WHERE id = ${entry!.id}`);
+    const [entry] = await rowsOf<{ id: number }>(db.db, sql`SELECT id FROM audit_log WHERE entity_id = ${user.id}`);
+    const before = await rowsOf(db.db, sql`SELECT * FROM audit_log WHERE id = ${entry!.id}`);
 
     for (const statement of [
       sql`UPDATE audit_log SET reason = 'rewritten' WHERE id = ${entry!.id}`,
@@ -514,6 +504,6 @@ describe("atomicity and the audit trail", () => {
       // 42501 insufficient_privilege, raised by the append-only trigger.
       expect(pgError(err)?.code).toBe("42501");
     }
-    expect(await rowsOf(sql`SELECT * FROM audit_log WHERE id = ${entry!.id}`)).toEqual(before);
+    expect(await rowsOf(db.db, sql`SELECT * FROM audit_log WHERE id = ${entry!.id}`)).toEqual(before);
   });
 });

@@ -12,8 +12,8 @@ import { connect } from "../../src/db/connect.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
 import { DB_KIND, openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
-import { ageOperation, buildProject } from "../support/retention.js";
+import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
+import { ageOperation } from "../support/retention.js";
 
 function capture(terminal?: NodeJS.WritableStream) {
   const lines = { stdout: [] as string[], stderr: [] as string[] };

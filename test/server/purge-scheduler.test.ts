@@ -7,8 +7,8 @@ import type { PurgeReport } from "../../src/engine/retention.js";
 import { PurgeScheduler } from "../../src/server/purge-scheduler.js";
 import { createServices } from "../../src/server/services.js";
 import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
-import { ageOperation, buildProject } from "../support/retention.js";
+import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
+import { ageOperation } from "../support/retention.js";
 
 let db: TestDatabase;
 

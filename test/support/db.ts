@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { connect } from "../../src/db/connect.js";
 import type { Database, DatabaseHandle, DatabaseKind } from "../../src/db/database.js";
 import { organizations } from "../../src/db/schema/index.js";
@@ -88,7 +88,12 @@ export async function createOrganization(db: Database, slug = `org-${randomBytes
   return org!;
 }
 
+/** Rows of a drizzle `sql` statement. */
+export async function rowsOf<T = Record<string, unknown>>(db: Database, statement: SQL): Promise<T[]> {
+  return ((await db.execute(statement)) as unknown as { rows: T[] }).rows;
+}
+
 /** Rows of a raw query. */
 export async function query<T = Record<string, unknown>>(db: Database, text: string): Promise<T[]> {
-  return ((await db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
+  return rowsOf<T>(db, sql.raw(text));
 }

@@ -1,38 +1,9 @@
 /** Helpers for retention, health and erasure tests: trees of rows, and moving deletions into the past. */
-import { randomUUID } from "node:crypto";
 import type { Database } from "../../src/db/database.js";
-import type { OperationContext } from "../../src/engine/context.js";
 import type { DomainModel } from "../../src/domain/domain-model.js";
-import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { ENTITY_TABLES, entityTables, query } from "./db.js";
 
-export const uid = () => randomUUID().slice(0, 8);
-
 export const TABLES = ENTITY_TABLES;
-
-/**
- * A project led by a new user, with `n` tasks; each task has a comment by the lead, a reply by a member and
- * an assignment of the member.
- */
-export async function buildProject(engine: SoftDeleteEngine, ctx: OperationContext, n: number) {
-  const lead = await engine.create("User", ctx, { email: `${uid()}@example.test`, name: "Lead" });
-  const member = await engine.create("User", ctx, { email: `${uid()}@example.test`, name: "Member" });
-  const project = await engine.create("Project", ctx, { slug: `p-${uid()}`, name: "Project", leadId: lead.id });
-  const tasks = [];
-  for (let i = 0; i < n; i++) {
-    const task = await engine.create("Task", ctx, { projectId: project.id, title: `Task ${i}` });
-    const comment = await engine.create("Comment", ctx, { taskId: task.id, authorId: lead.id, body: "comment" });
-    const reply = await engine.create("Comment", ctx, {
-      taskId: task.id,
-      authorId: member.id,
-      parentId: comment.id,
-      body: "reply",
-    });
-    const assignment = await engine.create("TaskAssignment", ctx, { taskId: task.id, userId: member.id });
-    tasks.push({ task, comment, reply, assignment });
-  }
-  return { lead, member, project, tasks };
-}
 
 /** Moves the deletion of every row an operation deleted `days` days into the past (in `model`'s tables). */
 export async function ageOperation(db: Database, operationId: string, days: number, model?: DomainModel) {
