@@ -12,6 +12,7 @@ import type { Role } from "../../src/auth/roles.js";
 import type { App } from "../../src/server/app.js";
 import { startResolversApp, startTestApi, type TestApi } from "../support/api.js";
 import { must } from "../support/graph.js";
+import { prng, type Prng } from "../support/random.js";
 
 let api: TestApi;
 let resolvers: App;
@@ -26,25 +27,6 @@ afterAll(async () => {
 });
 
 // ------------------------------------------------------------------------------------------------ generator
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    chance: (p: number) => next() < p,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-  };
-}
-type Rng = ReturnType<typeof prng>;
 
 type TypeName = "User" | "Project" | "Task" | "Comment" | "TaskAssignment";
 const COMMON = [
@@ -120,7 +102,7 @@ class Generator {
   invalid = false;
 
   constructor(
-    private readonly rng: Rng,
+    private readonly rng: Prng,
     private readonly pool: Pool,
   ) {}
 
