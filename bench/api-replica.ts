@@ -25,6 +25,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { signToken } from "../src/auth/token.js";
+import { listeningUrl } from "../src/server/banner.js";
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -110,8 +111,8 @@ async function startServer(env: Record<string, string>, secret: string): Promise
   const endpoint = await new Promise<URL>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /GraphQL API and IDE: (http:\/\/\S+)/.exec(output);
-      if (match) resolve(new URL(match[1]!));
+      const url = listeningUrl(output);
+      if (url) resolve(new URL(url));
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);

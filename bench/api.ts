@@ -35,6 +35,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { signToken } from "../src/auth/token.js";
+import { LISTENING_LINE } from "../src/server/banner.js";
 import { connect } from "../src/db/connect.js";
 import { migrate } from "../src/db/migrate.js";
 import { MODEL } from "../src/domain/model.js";
@@ -518,7 +519,7 @@ async function startServer(databaseUrl: string, secret: string, env: Record<stri
       ...env,
     },
   });
-  return awaitListening(child, /GraphQL API and IDE: (http:\/\/\S+)/);
+  return awaitListening(child, LISTENING_LINE);
 }
 
 /** Resolves once `child` prints a line matching `pattern` (its URL in group 1). */

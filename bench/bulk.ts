@@ -40,6 +40,7 @@ import pg from "pg";
 import { signToken } from "../src/auth/token.js";
 import { connect } from "../src/db/connect.js";
 import { migrate } from "../src/db/migrate.js";
+import { listeningUrl } from "../src/server/banner.js";
 import { wsClient, wsExec } from "../test/support/ws.js";
 
 // ------------------------------------------------------------------------------------------------ settings
@@ -451,10 +452,10 @@ async function startServer(url: string, secret: string): Promise<Server> {
     const timer = setTimeout(() => reject(new Error(`the server did not start within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /GraphQL API and IDE: (http:\/\/\S+)/.exec(output);
-      if (match) {
+      const url = listeningUrl(output);
+      if (url) {
         clearTimeout(timer);
-        resolve(new URL(match[1]!));
+        resolve(new URL(url));
       }
     };
     child.stdout!.on("data", onData);

@@ -17,6 +17,7 @@ import { migrate } from "../db/migrate.js";
 import { seedDemo } from "../seed/demo.js";
 import { combineObservers } from "../engine/observer.js";
 import { createApp } from "./app.js";
+import { listeningLine } from "./banner.js";
 import { lifecycleLog } from "./lifecycle-log.js";
 import { listenMetrics } from "./metrics-server.js";
 import { Metrics } from "./metrics.js";
@@ -145,7 +146,7 @@ async function main() {
   const database = handle.kind === "pglite" ? `embedded PGlite (${config.PGLITE_DIR})` : "PostgreSQL";
   const banner = (text: string) => void process.stderr.write(text);
   const base = url.replace(/\/graphql$/, "");
-  banner(`\nGraphQL API and IDE: ${url}  (database: ${database})\n`);
+  banner(`\n${listeningLine(url, database)}\n`);
   banner(`Operations dashboard: ${base}/dashboard   Metrics: ${metricsServer?.url ?? `${base}/metrics`}\n`);
   log.info({ url, database: handle.kind, metrics: metricsServer?.url ?? `${base}/metrics` }, "listening");
   if (demoToken) {

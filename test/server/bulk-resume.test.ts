@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signToken } from "../../src/auth/token.js";
 import { toGlobalId } from "../../src/graphql/ids.js";
+import { listeningUrl } from "../../src/server/banner.js";
 import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,8 +36,8 @@ function startServer(db: TestDatabase): { child: ChildProcess; ready: Promise<st
   const ready = new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (d) => {
       out += d;
-      const m = /GraphQL API and IDE: (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const url = listeningUrl(out);
+      if (url) resolve(url);
     });
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });

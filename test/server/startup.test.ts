@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { listeningUrl } from "../../src/server/banner.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
 import { wsClient, wsExec } from "../support/ws.js";
 
@@ -89,7 +90,7 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
         throw new Error(`server did not start: ${server.output().stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    url = /GraphQL API and IDE: (\S+)/.exec(server.output().stderr)![1]!;
+    url = listeningUrl(server.output().stderr)!;
     token = /export TOKEN=(\S+)/.exec(server.output().stderr)![1]!;
   });
   afterAll(async () => {
