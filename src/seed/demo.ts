@@ -12,8 +12,15 @@
 import { inArray } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { organizations } from "../db/schema/index.js";
+import type { AnyEntityDefinition, EntityDefinition } from "../domain/define.js";
+import { comment as commentEntity } from "../domain/entities/comment.js";
+import { project as projectEntity } from "../domain/entities/project.js";
+import { taskAssignment as assignmentEntity } from "../domain/entities/task-assignment.js";
+import { task as taskEntity } from "../domain/entities/task.js";
+import { user as userEntity } from "../domain/entities/user.js";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
+import type { SoftDeletableTable } from "../engine/registry.js";
 import { EngineError } from "../engine/errors.js";
 
 export interface SeedResult {
@@ -152,7 +159,7 @@ export async function seedDemo(db: Database, engine: SoftDeleteEngine): Promise<
 async function seedOrganization(engine: SoftDeleteEngine, ctx: OperationContext, slug: string) {
   const users: string[] = [];
   for (const [handle, name] of USERS)
-    users.push((await engine.create("User", ctx, { email: `${handle}@${slug}.test`, name })).id);
+    users.push(await create(engine, ctx, userEntity, { email: `${handle}@${slug}.test`, name }));
   const user = (i: number) => users[i % users.length]!;
 
   // Tasks are numbered across projects (0–29); the comment and assignment pattern follows that number.
@@ -161,63 +168,82 @@ async function seedOrganization(engine: SoftDeleteEngine, ctx: OperationContext,
   const secondComments = new Map<number, string>();
   const assignments = new Map<number, string[]>();
   for (const spec of PROJECTS) {
-    const project = await engine.create("Project", ctx, {
+    const project = await create(engine, ctx, projectEntity, {
       slug: spec.slug,
       name: spec.name,
       ...(spec.description ? { description: spec.description } : {}),
       ...(spec.lead !== undefined ? { leadId: user(spec.lead) } : {}),
     });
-    projects.push(project.id);
+    projects.push(project);
     for (const title of spec.tasks) {
       const i = tasks.length;
-      const task = await engine.create("Task", ctx, { projectId: project.id, title, status: STATUSES[i % 3] });
-      tasks.push(task.id);
+      const task = await create(engine, ctx, taskEntity, { projectId: project, title, status: STATUSES[i % 3] });
+      tasks.push(task);
       // Two of every three tasks have a comment; every other one of those a reply; every fifth task a second.
       if (i % 3 !== 2) {
-        const first = await engine.create("Comment", ctx, {
-          taskId: task.id,
+        const first = await create(engine, ctx, commentEntity, {
+          taskId: task,
           authorId: user(i),
           body: `Starting on "${title}".`,
         });
         if (i % 2 === 0)
-          await engine.create("Comment", ctx, {
-            taskId: task.id,
+          await create(engine, ctx, commentEntity, {
+            taskId: task,
             authorId: user(i + 1),
-            parentId: first.id,
+            parentId: first,
             body: "Sounds good, ping me when it is ready for review.",
           });
       }
       if (i % 5 === 0) {
-        const second = await engine.create("Comment", ctx, {
-          taskId: task.id,
+        const second = await create(engine, ctx, commentEntity, {
+          taskId: task,
           authorId: user(i + 3),
           body: "Linking the notes from the planning meeting.",
         });
-        secondComments.set(i, second.id);
+        secondComments.set(i, second);
       }
       // One assignee each; every third task a second one.
       const assignees = [ASSIGNEES[i % ASSIGNEES.length]!];
       if (i % 3 === 0) assignees.push(ASSIGNEES[(i + 3) % ASSIGNEES.length]!);
       const ids: string[] = [];
       for (const a of assignees)
-        ids.push((await engine.create("TaskAssignment", ctx, { taskId: task.id, userId: user(a) })).id);
+        ids.push(await create(engine, ctx, assignmentEntity, { taskId: task, userId: user(a) }));
       assignments.set(i, ids);
     }
   }
 
   // The trash. One legacy task is deleted before its project, so restoring the project leaves that one deleted.
-  await trash(engine, ctx, "Task", tasks[3]!, "Duplicate task");
-  await trash(engine, ctx, "Task", tasks[26]!, "Out of scope for the migration");
-  await trash(engine, ctx, "Comment", secondComments.get(10)!, "Posted on the wrong task");
-  await trash(engine, ctx, "TaskAssignment", assignments.get(12)![0]!, "Reassigned");
-  await trash(engine, ctx, "User", user(DELETED_USER), "Left the company");
-  await trash(engine, ctx, "Project", projects[3]!, "Project cancelled");
+  await trash(engine, ctx, taskEntity, tasks[3]!, "Duplicate task");
+  await trash(engine, ctx, taskEntity, tasks[26]!, "Out of scope for the migration");
+  await trash(engine, ctx, commentEntity, secondComments.get(10)!, "Posted on the wrong task");
+  await trash(engine, ctx, assignmentEntity, assignments.get(12)![0]!, "Reassigned");
+  await trash(engine, ctx, userEntity, user(DELETED_USER), "Left the company");
+  await trash(engine, ctx, projectEntity, projects[3]!, "Project cancelled");
+}
+
+/**
+ * Creates one row of a declared entity through the engine and returns its id. The values are checked against
+ * the entity's table, so a renamed column or entity breaks the seed at compile time, not at the first start.
+ */
+async function create<T extends SoftDeletableTable>(
+  engine: SoftDeleteEngine,
+  ctx: OperationContext,
+  entity: EntityDefinition<T>,
+  values: Omit<T["$inferInsert"], "organizationId">,
+): Promise<string> {
+  return (await engine.create(entity.name, ctx, values)).id;
 }
 
 /** Soft-deletes one row; a deletion the engine refuses as RESTRICTED is left out of the demo. */
-async function trash(engine: SoftDeleteEngine, ctx: OperationContext, type: string, id: string, reason: string) {
+async function trash(
+  engine: SoftDeleteEngine,
+  ctx: OperationContext,
+  entity: AnyEntityDefinition,
+  id: string,
+  reason: string,
+) {
   try {
-    await engine.softDelete(type, ctx, id, { reason });
+    await engine.softDelete(entity.name, ctx, id, { reason });
   } catch (err) {
     if (!(err instanceof EngineError && err.code === "RESTRICTED")) throw err;
   }

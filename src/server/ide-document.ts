@@ -1,6 +1,7 @@
 /**
  * The document the IDE opens on (instead of GraphiQL's generic welcome text): a tour of this API. A test
- * validates it against the schema, so it cannot drift.
+ * validates it against the schema, so it cannot drift. It stays plain text, not built from the domain model:
+ * it is an example for people to read and edit, about the example domain's tasks and comments.
  */
 export const IDE_DOCUMENT = `# Soft delete over GraphQL: put the cursor in an operation and press Ctrl-Enter.
 # Ids are opaque: copy one from a result into the variables pane, e.g. { "id": "<a task id>" }.
