@@ -9,8 +9,12 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { DatabaseHandle } from "./database.js";
 import { openSession } from "./sessions.js";
 
-/** Releases a lock taken by `tryLock`; safe to call twice. */
-export type Release = () => Promise<void>;
+/**
+ * Releases a lock taken by `tryLock`; safe to call twice. `lost()` says whether the lock's session connection
+ * went away (server restart, `pg_terminate_backend`): the server released the lock then, and its holder should
+ * stop guarding work with it.
+ */
+export type Release = (() => Promise<void>) & { lost?: () => boolean };
 
 /** One 64-bit key, or a namespace and a text (hashed with PostgreSQL's hashtext). */
 export type LockKey = number | readonly [namespace: number, name: string];
@@ -40,13 +44,17 @@ export async function tryLock(handle: DatabaseHandle, key: LockKey): Promise<Rel
     throw err;
   }
   let released = false;
-  return async () => {
+  let lost = false;
+  client.on("error", () => void (lost = true));
+  client.on("end", () => void (lost = true));
+  const release = async () => {
     if (released) return;
     released = true;
     // Closing the session releases the lock even if the unlock fails.
-    await client.query(`SELECT ${give}`, params).catch(() => {});
+    if (!lost) await client.query(`SELECT ${give}`, params).catch(() => {});
     await client.end().catch(() => {});
   };
+  return Object.assign(release, { lost: () => lost });
 }
 
 function tryLocalLock(owner: object, key: LockKey): Release | null {

@@ -38,6 +38,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** PGlite only: start from this data directory tarball (`dumpDataDir()`), e.g. a prepared test database. */
   pgliteLoadDataDir?: Blob;
+  /** Told about every lost PostgreSQL connection of the pool (for logging); the process carries on. */
+  onConnectionError?: (err: unknown) => void;
   /** Receives every statement drizzle sends (tests count round trips with it). */
   logger?: Logger;
 }
@@ -72,8 +74,10 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: connectTimeoutMs,
   });
-  // An idle client losing its server must not crash the process; the next checkout reconnects.
-  pool.on("error", () => {});
+  // A client losing its server must not crash the process, idle or checked out (pg-pool only listens on idle
+  // ones): the statement in flight fails, the pool drops the client, and the next checkout reconnects.
+  pool.on("error", () => {}); // reported by the client's own listener below
+  pool.on("connect", (client) => void client.on("error", (err) => options.onConnectionError?.(err)));
   try {
     const client = await pool.connect();
     client.release();

@@ -56,6 +56,7 @@ async function main() {
       pgliteDir: config.PGLITE_DIR,
       poolMax: config.DATABASE_POOL_MAX,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      onConnectionError: (err) => log.warn({ err }, "a database connection was lost; the pool reconnects"),
     });
     await migrate(handle);
   } catch (err) {

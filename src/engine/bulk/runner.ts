@@ -8,11 +8,17 @@
  * - One worker per operation across all instances: a lock (db/advisory-lock.ts) held for as long as the
  *   operation is worked: on PostgreSQL a session advisory lock on a session connection of its own (released by
  *   the server if the process dies); on PGlite, the single process keeps a set.
+ * - A lost connection is a lost lease, not a failed operation: when the lock's connection goes (or a batch fails
+ *   because the database went away), the worker stops after the batch in flight, leaves the operation RUNNING at
+ *   its committed cursor, and the next poll (here or on another instance) claims it again and resumes. Even a
+ *   batch still in flight when another worker claims the operation is safe: each batch locks the operation row
+ *   and starts from the committed cursor.
  */
 import { sql } from "drizzle-orm";
 import { tryLock } from "../../db/advisory-lock.js";
 import type { DatabaseHandle } from "../../db/database.js";
 import { ALL_ORGANIZATIONS, runAs } from "../../db/tenant-scope.js";
+import { isConnectionLoss } from "../../db/connection-loss.js";
 import { EngineError } from "../errors.js";
 import { defaultOf } from "../../config/settings.js";
 import { pgError } from "../pg-errors.js";
@@ -40,12 +46,18 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Called inside each batch's transaction before it runs (instrumentation, fault injection in tests). */
   beforeBatch?: (op: BulkOperation, batch: number) => void | Promise<void>;
-  log?: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
+  log?: {
+    error(obj: unknown, msg?: string): void;
+    warn?(obj: unknown, msg?: string): void;
+    info(obj: unknown, msg?: string): void;
+  };
   /** Told about status changes and committed batches (metrics, lifecycle logs); the rows a batch changed are told by the engine. */
   observer?: EngineObserver;
 }
 
 interface Claim {
+  /** True once the lease is gone (its connection was lost): stop after the current batch. */
+  lost(): boolean;
   release(): Promise<void>;
 }
 
@@ -113,7 +125,7 @@ export class BulkRunner {
       if (this.working.has(id)) continue;
       const claim = await this.claim(id);
       if (!claim) continue;
-      const work = this.work(id)
+      const work = this.work(id, claim)
         .catch((err) => this.opts.log?.error({ err, operation: id }, "bulk operation worker failed"))
         .finally(async () => {
           await claim.release();
@@ -127,7 +139,7 @@ export class BulkRunner {
   private async claim(id: string): Promise<Claim | undefined> {
     try {
       const release = await tryLock(this.handle, [LOCK_NAMESPACE, id]);
-      return release ? { release } : undefined;
+      return release ? { release, lost: () => release.lost?.() ?? false } : undefined;
     } catch (err) {
       // No session connection now: the next poll tries again.
       this.opts.log?.error({ err, operation: id }, "bulk runner could not open its lock session");
@@ -162,7 +174,7 @@ export class BulkRunner {
     }
   }
 
-  private async work(id: string): Promise<void> {
+  private async work(id: string, claim: Claim): Promise<void> {
     let op = await getOperation(this.handle.db, id);
     if (!op || (op.status !== "PENDING" && op.status !== "RUNNING")) return;
     await this.setStatus(id, "RUNNING");
@@ -170,6 +182,7 @@ export class BulkRunner {
     // Every batch is a transaction of the one operation: the audit entries and rows carry the bulk operation's id.
     const operation = { operationId: op.id, reason: op.reason };
     while (!this.stopping) {
+      if (claim.lost()) return; // resumed at the next poll from the committed cursor
       op = (await getOperation(this.handle.db, id))!;
       if (op.cancelRequested) return this.setStatus(id, "CANCELLED");
       let outcome: BatchOutcome;
@@ -209,6 +222,12 @@ export class BulkRunner {
           return result;
         });
       } catch (err) {
+        if (isConnectionLoss(err)) {
+          // Committed or not, the cursor in the database says where to resume: give the lease up; the next poll
+          // claims the operation again.
+          this.opts.log?.warn?.({ err, operation: id }, "bulk batch lost its database connection; will resume");
+          return;
+        }
         // Transient errors were retried with backoff by withOperation; this one is permanent.
         this.opts.log?.error({ err, operation: id }, "bulk operation failed");
         await this.handle.db.execute(
