@@ -107,6 +107,12 @@ export interface EntityDefinition<T extends SoftDeletableTable = SoftDeletableTa
   bulkFilters?: Record<string, BulkFilterDeclaration>;
   pivot?: { links: PivotLinkDeclaration[]; mutations?: PivotMutationsDeclaration };
   personalData?: PersonalDataRole;
+  /**
+   * Fields people type. Erasure replaces the person's name and email there, in the rows the person created or
+   * last updated; a field not listed (an enumeration such as a status, a slug) is never rewritten.
+   * @example ["title", "description"]
+   */
+  freeText?: (keyof T & string)[];
 }
 
 /** Any entity's definition, whatever its table (what the model is built from). */

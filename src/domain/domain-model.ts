@@ -439,8 +439,14 @@ export class DomainModel {
       subjects: person.personalData.person.subjects,
       authored: [],
       removed: [],
+      freeText: [],
     };
     for (const def of this.definitions) {
+      for (const field of def.freeText ?? []) {
+        if (!def.fields?.includes(field))
+          throw new DeclarationError(`${def.name}: free text ${field} is not one of its fields`);
+        declaration.freeText.push(`${def.name}.${field}`);
+      }
       const role = def.personalData;
       if (!role) continue;
       if ("authored" in role)

@@ -9,6 +9,10 @@
  * - Text the application writes during an erasure (its reason, in the audit trail and on deleted rows) is
  *   scrubbed of the person's name and email first. Free text an operator typed earlier into a reason is in the
  *   append-only audit trail verbatim and stays there: reasons must not name people (README, "Erasure").
+ * - Only what is declared is written: the person's identifying fields, their authored content, the subject
+ *   columns holding exactly their subject, and the declared free-text fields of rows THEY wrote (or deleted, for
+ *   the deletion reason). Never an undeclared column (an enumeration such as a task's status equal to the
+ *   person's name), and never another person's row because its text happens to contain the name.
  * - One transaction: an erasure happens completely or not at all. Erasing again changes nothing and says so
  *   (the first erasure's ERASE audit entry is the record).
  */
@@ -40,6 +44,12 @@ export interface PersonalDataDeclaration {
   authored: { relation: string; replace: Record<string, string> }[];
   /** Relations from the person whose child rows are only about the person: hard-deleted. */
   removed: string[];
+  /**
+   * Free-text fields people type, as `Type.field`. In rows the person created or last updated, their name and
+   * email are replaced there by `[erased]`; the deletion reason of rows they deleted is scrubbed likewise.
+   * @example ["Task.title", "Task.description"]
+   */
+  freeText: string[];
 }
 
 export type ErasureAction =
@@ -179,9 +189,10 @@ async function erase(
   await closeAccount(e, maxDepth); // 2
   await blankIdentity(e); // 3
   await replaceAuthored(e); // 4
-  await scrubOrganization(e, actors); // 5
-  await blankActors(e, actors); // 6
-  const erasedAt = await auditErasure(e); // 7
+  await scrubOwnText(e, actors); // 5
+  await pseudonymise(e, actors); // 6
+  await blankActors(e, actors); // 7
+  const erasedAt = await auditErasure(e); // 8
   return { id, type: person.name, alreadyErased: false, operationId: info.operationId, erasedAt, steps: e.steps };
 }
 
@@ -298,23 +309,65 @@ async function replaceAuthored(e: Erasure) {
 }
 
 /**
- * 5. Every table of the organization: subjects naming the person are pseudonymised, and the person's name and
- * email are scrubbed from free text (deletion reasons, titles, other people's comments, …).
+ * 5. The person's own free text: the declared free-text fields of rows they created or last updated, and the
+ * deletion reasons of rows they deleted. Matched on their subjects (before step 6 pseudonymises them), never on
+ * text alone: another person's row that mentions them is that person's.
  */
-async function scrubOrganization(e: Erasure, actors: { id: string; subject: string }[]) {
-  const mapping = actors.map((a) => ({ subject: a.subject, pseudonym: `${ERASED_SUBJECT_PREFIX}${a.id}` }));
+async function scrubOwnText(e: Erasure, actors: { subject: string }[]) {
   const pattern = searchPattern(e.searched);
-  const identifyingColumns = Object.keys(e.declaration.identifying).map((f) => columnOf(e.person, f)!.name);
+  if (!pattern || !actors.length) return;
+  const theirs = textArray([...new Set(actors.map((a) => a.subject))]);
+  const fields = new Map<Entity, Set<string>>();
+  for (const name of e.declaration.freeText) {
+    const [type, field] = name.split(".");
+    const entity = e.registry.entity(type!);
+    if (!columnOf(entity, field!))
+      throw new DeclarationError(`personal data declaration names an unknown field ${name}`);
+    fields.set(entity, (fields.get(entity) ?? new Set()).add(field!));
+  }
+  for (const entity of e.registry.entities.values()) {
+    const { table } = entity;
+    const targets: { fields: string[]; by: SQL }[] = [];
+    const own = [...(fields.get(entity) ?? [])];
+    if (own.length)
+      targets.push({
+        fields: own,
+        by: sql`(${c(table.createdBy)} = ANY(${theirs}) OR ${c(table.updatedBy)} = ANY(${theirs}))`,
+      });
+    targets.push({ fields: ["deletionReason"], by: sql`${c(table.deletedBy)} = ANY(${theirs})` });
+    let n = 0;
+    for (const target of targets) {
+      const cols = target.fields.map((f) => c(columnOf(entity, f)!));
+      const [changed] = await rows<{ n: number }>(
+        e.tx,
+        sql`WITH changed AS (
+              UPDATE ${t(entity)} SET ${sql.join(
+                cols.map((col) => sql`${col} = regexp_replace(${col}, ${pattern}, ${ERASED_TEXT}, 'gi')`),
+                sql`, `,
+              )}
+              WHERE ${c(table.organizationId)} = ${e.org}::uuid AND ${target.by}
+                AND (${sql.join(
+                  cols.map((col) => sql`${col} ~* ${pattern}`),
+                  sql` OR `,
+                )})
+              RETURNING 1)
+            SELECT count(*)::int AS n FROM changed`,
+      );
+      n += changed?.n ?? 0;
+    }
+    record(e, entity.tableName, "TEXT_SCRUBBED", n);
+  }
+}
+
+/**
+ * 6. Every table of the organization (read from the catalog, so a table added later is covered too): subject
+ * columns holding exactly one of the person's subjects are pseudonymised.
+ */
+async function pseudonymise(e: Erasure, actors: { id: string; subject: string }[]) {
+  const mapping = actors.map((a) => ({ subject: a.subject, pseudonym: `${ERASED_SUBJECT_PREFIX}${a.id}` }));
   for (const table of await organizationTables(e.tx)) {
     const scope = table.name === "organizations" ? sql`id = ${e.org}::uuid` : sql`organization_id = ${e.org}::uuid`;
     await pseudonymiseSubjects(e, table, scope, mapping);
-    // Other people's own identifying fields are theirs, even when they hold the same name.
-    const theirs = table.name === e.person.tableName ? identifyingColumns : [];
-    const texts =
-      table.name === "organizations"
-        ? []
-        : table.columns.filter((col) => !SUBJECT_COLUMNS.includes(col.name) && !theirs.includes(col.name));
-    if (pattern && texts.length) await scrubTexts(e, table, scope, texts, pattern);
   }
 }
 
@@ -349,31 +402,7 @@ async function pseudonymiseSubjects(
   record(e, table.name, "PSEUDONYMISED", changed[0]?.n ?? 0);
 }
 
-async function scrubTexts(e: Erasure, table: OrgTable, scope: SQL, texts: OrgColumn[], pattern: SQL) {
-  const asText = (col: OrgColumn) =>
-    col.text ? sql`x.${sql.identifier(col.name)}` : sql`x.${sql.identifier(col.name)}::text`;
-  const replaced = (col: OrgColumn) => {
-    const r = sql`regexp_replace(${asText(col)}, ${pattern}, ${ERASED_TEXT}, 'gi')`;
-    return col.text ? r : sql`${r}::${sql.raw(col.type)}`;
-  };
-  const changed = await rows<{ n: number }>(
-    e.tx,
-    sql`WITH changed AS (
-          UPDATE ${sql.identifier(table.name)} AS x SET ${sql.join(
-            texts.map((col) => sql`${sql.identifier(col.name)} = ${replaced(col)}`),
-            sql`, `,
-          )}
-          WHERE x.${scope} AND (${sql.join(
-            texts.map((col) => sql`${asText(col)} ~* ${pattern}`),
-            sql` OR `,
-          )})
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM changed`,
-  );
-  record(e, table.name, "TEXT_SCRUBBED", changed[0]?.n ?? 0);
-}
-
-/** 6. The actor rows are blanked: the audit trail keeps pointing at them, and no longer says who they were. */
+/** 7. The actor rows are blanked: the audit trail keeps pointing at them, and no longer says who they were. */
 async function blankActors(e: Erasure, actors: { id: string }[]) {
   if (!actors.length) return;
   const blanked = await rows<{ id: string }>(
@@ -384,7 +413,7 @@ async function blankActors(e: Erasure, actors: { id: string }[]) {
   record(e, "actors", "BLANKED", blanked.length);
 }
 
-/** 7. One ERASE entry: who erased whom, when and why (the reason scrubbed), naming fields, never values. */
+/** 8. One ERASE entry: who erased whom, when and why (the reason scrubbed), naming fields, never values. */
 async function auditErasure(e: Erasure): Promise<Date> {
   const [entry] = await rows<{ at: Date | string }>(
     e.tx,

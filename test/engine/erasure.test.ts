@@ -1,7 +1,8 @@
 /**
- * Erasure (the right to erasure), on PGlite and on PostgreSQL: afterwards a full-text scan of every table finds
- * neither the person's name nor their email, while the audit trail still counts their actions; erasing twice
- * changes nothing; the whole erasure is one transaction.
+ * Erasure (the right to erasure), on PGlite and on PostgreSQL: afterwards the person's name and email are gone
+ * from every row they wrote and every declared personal-data column, while the audit trail still counts their
+ * actions; other people's rows and undeclared columns (enumerations) are never rewritten by coincidence; erasing
+ * twice changes nothing; the whole erasure is one transaction.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERSONAL_DATA } from "../../src/domain/personal-data.js";
@@ -53,7 +54,7 @@ describe("eraseUser", () => {
     await db?.close();
   });
 
-  it("leaves no trace of the person's name or email anywhere, while the audit trail still counts their actions", async () => {
+  it("leaves no trace of the person's name or email in what they wrote, while the audit trail still counts their actions", async () => {
     const admin = await newTenant(db.db, "admin@example.test");
     const email = `zelda.q-${uid()}@erasure.test`;
     const person = await engine.create("User", admin, { email, name: NAME });
@@ -66,7 +67,7 @@ describe("eraseUser", () => {
       leadId: person.id,
     });
     const task = await engine.create("Task", zelda, { projectId: project.id, title: "Plant" });
-    await engine.update("Task", zelda, task.id, { title: "Plant roses" });
+    await engine.update("Task", zelda, task.id, { title: "Plant roses", description: `${NAME}'s garden` });
     const hers = await engine.create("Comment", zelda, {
       taskId: task.id,
       authorId: person.id,
@@ -105,8 +106,14 @@ describe("eraseUser", () => {
 
     const report = await maintenance.eraseUser(admin, person.id, "GDPR request #42");
 
-    expect(await fullTextScan(db, NAME)).toEqual([]);
-    expect(await fullTextScan(db, email)).toEqual([]);
+    // What remains is other people's text only (their comment, their task, an undeclared table's memo).
+    const left = [...(await fullTextScan(db, NAME)), ...(await fullTextScan(db, email))];
+    expect([...new Set(left.map((h) => h.table))].sort()).toEqual([
+      "public.comments",
+      "public.org_notes",
+      "public.tasks",
+    ]);
+    for (const hit of left) expect(hit.row).not.toContain(person.id);
     // The audit trail: untouched, every action still counted, the actors blanked.
     expect(await auditCount(db.db, herActors)).toBe(herActions);
     const actors = await query<{ id: string; subject: string; erased_at: unknown }>(
@@ -129,7 +136,6 @@ describe("eraseUser", () => {
       "tasks PSEUDONYMISED": 2,
       "projects PSEUDONYMISED": 1,
       "comments PSEUDONYMISED": 2,
-      "comments TEXT_SCRUBBED": 1,
       "tasks TEXT_SCRUBBED": 1,
       "actors BLANKED": 2,
       "audit_log AUDITED": 1,
@@ -146,15 +152,17 @@ describe("eraseUser", () => {
     expect(await engine.find("TaskAssignment", admin, assignment.id, "ALL")).toBeUndefined();
     expect((await engine.find("Project", admin, project.id))?.leadId).toBeNull();
     expect(await engine.find("Comment", admin, hers.id)).toMatchObject({ body: "[erased]", authorId: person.id });
+    // Other people's rows are theirs: never rewritten because their text holds the name.
     expect(await engine.find("Comment", admin, mention.id)).toMatchObject({
-      body: "Thanks [erased]! Questions to [erased].",
+      body: `Thanks ${NAME.toLowerCase()}! Questions to ${email.toUpperCase()}.`,
       parentId: hers.id,
     });
     expect(await engine.find("Task", admin, review.id)).toMatchObject({
-      title: "Review access for [erased]",
-      description: "Asked by [erased]",
+      title: `Review access for ${email}`,
+      description: `Asked by ${NAME}`,
     });
     expect(await engine.find("Task", admin, task.id)).toMatchObject({
+      description: "[erased]'s garden",
       createdBy: expect.stringMatching(/^erased:/),
       updatedBy: expect.stringMatching(/^erased:/),
     });
@@ -164,10 +172,13 @@ describe("eraseUser", () => {
     );
     expect(entry).toMatchObject({ reason: "GDPR request #42", changed_fields: ["name", "email"] });
 
+    // An undeclared table: its subject column is pseudonymised (an exact subject), its other columns are not
+    // personal-data declarations and stay.
     expect(await query(db.db, `SELECT created_by, memo, payload FROM org_notes`)).toEqual([
-      { created_by: expect.stringMatching(/^erased:/), memo: "call [erased]", payload: { to: "[erased]", n: 1 } },
+      { created_by: expect.stringMatching(/^erased:/), memo: `call ${NAME}`, payload: { to: email, n: 1 } },
     ]);
-    expect(steps(report)).toMatchObject({ "org_notes PSEUDONYMISED": 1, "org_notes TEXT_SCRUBBED": 1 });
+    expect(steps(report)).toMatchObject({ "org_notes PSEUDONYMISED": 1 });
+    expect(steps(report)["org_notes TEXT_SCRUBBED"]).toBeUndefined();
 
     // Twice: a no-op that says so.
     const auditBefore = await auditCount(db.db);
@@ -197,6 +208,26 @@ describe("eraseUser", () => {
     expect((await engine.find("User", admin, person.id, "ALL"))!.deletionReason).toBe(
       "ticket 7: erase [erased] ([erased])",
     );
+  });
+
+  it("never rewrites an enumeration or another person's text that equals the name (a user named TODO)", async () => {
+    const admin = await newTenant(db.db, "admin@example.test");
+    const person = await engine.create("User", admin, { email: `todo-${uid()}@erasure.test`, name: "TODO" });
+    const project = await engine.create("Project", admin, { slug: `todo-${uid()}`, name: "TODO list" });
+    const tasks = [];
+    for (let i = 0; i < 10; i++)
+      tasks.push(await engine.create("Task", admin, { projectId: project.id, title: "TODO" }));
+    const theirs = await engine.create(
+      "Task",
+      { ...admin, actor: person.email as string },
+      { projectId: project.id, title: "TODO: mine" },
+    );
+    await maintenance.eraseUser(admin, person.id, "request");
+    for (const task of tasks)
+      expect(await engine.find("Task", admin, task.id)).toMatchObject({ status: "TODO", title: "TODO" });
+    expect(await engine.find("Project", admin, project.id)).toMatchObject({ name: "TODO list" });
+    // Their own free text is theirs to lose; the enumeration in their own row is not free text.
+    expect(await engine.find("Task", admin, theirs.id)).toMatchObject({ title: "[erased]: mine", status: "TODO" });
   });
 
   it("leaves other people's own names alone, even the same name", async () => {
@@ -276,17 +307,21 @@ describe("eraseUser and reasons typed earlier", () => {
     await db?.close();
   });
 
-  it("scrubs deletion reasons on the rows; the append-only audit trail keeps what an operator typed (documented limitation)", async () => {
+  it("scrubs the deletion reasons the person typed on the rows; others' reasons and the append-only audit trail keep what was typed (documented limitation)", async () => {
     const engine = makeEngine(db.db);
     const maintenance = new Maintenance(engine, db, { personalData: PERSONAL_DATA });
     const admin = await newTenant(db.db, "admin@example.test");
-    const person = await engine.create("User", admin, { email: `r-${uid()}@erasure.test`, name: NAME });
+    const email = `r-${uid()}@erasure.test`;
+    const person = await engine.create("User", admin, { email, name: NAME });
     const project = await engine.create("Project", admin, { slug: `p-${uid()}`, name: "P" });
-    const task = await engine.create("Task", admin, { projectId: project.id, title: "T" });
-    await engine.softDelete("Task", admin, task.id, { reason: `duplicate of ${NAME}'s task` });
+    const hers = await engine.create("Task", admin, { projectId: project.id, title: "T" });
+    const others = await engine.create("Task", admin, { projectId: project.id, title: "U" });
+    await engine.softDelete("Task", { ...admin, actor: email }, hers.id, { reason: `${NAME} says duplicate` });
+    await engine.softDelete("Task", admin, others.id, { reason: `duplicate of ${NAME}'s task` });
     await maintenance.eraseUser(admin, person.id, "request");
-    expect((await engine.find("Task", admin, task.id, "ALL"))!.deletionReason).toBe("duplicate of [erased]'s task");
+    expect((await engine.find("Task", admin, hers.id, "ALL"))!.deletionReason).toBe("[erased] says duplicate");
+    expect((await engine.find("Task", admin, others.id, "ALL"))!.deletionReason).toBe(`duplicate of ${NAME}'s task`);
     const hits = await fullTextScan(db, NAME);
-    expect(hits.map((h) => h.table)).toEqual(["public.audit_log"]);
+    expect([...new Set(hits.map((h) => h.table))].sort()).toEqual(["public.audit_log", "public.tasks"]);
   });
 });

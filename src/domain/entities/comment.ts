@@ -41,6 +41,7 @@ export const comment = defineEntity({
   name: "Comment",
   table: comments,
   fields: ["body"],
+  freeText: ["body"],
   references: {
     // Comments are parts of a task.
     taskId: { target: "Task", relation: "comments", onDelete: "CASCADE", toOne: "task", toMany: "comments" },

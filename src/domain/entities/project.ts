@@ -43,6 +43,7 @@ export const project = defineEntity({
   name: "Project",
   table: projects,
   fields: ["slug", "name", "description"],
+  freeText: ["name", "description"],
   references: {
     // A project outlives its lead: the lead reference is cleared, and set again when the lead is restored.
     leadId: {

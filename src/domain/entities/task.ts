@@ -42,6 +42,8 @@ export const task = defineEntity({
   name: "Task",
   table: tasks,
   fields: ["title", "description", "status"],
+  // A status is an enumeration, never free text, whatever a person is called.
+  freeText: ["title", "description"],
   references: {
     // A task belongs to its project: deleting the project deletes its tasks.
     projectId: {
