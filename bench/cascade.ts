@@ -460,7 +460,7 @@ async function apiRound(url: string, seeded: Seeded, label: string): Promise<Rou
     bulk: services.bulk,
     secret,
     log: pino({ level: "silent" }),
-    limits: { maxDepth: 12, maxCost: 200_000, maxAliases: 100 },
+    limits: { maxDepth: 12, maxCost: 200_000, maxAliases: 100, maxReasonLength: 1000, maxTextLength: 10_000 },
   });
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();

@@ -209,7 +209,7 @@ function section(r: Results): string {
     lines.push(
       `| ${est.table} | ${int(rows)} | ${int(ex.deletedRows.count)} (${(ex.deletedRatio * 100).toFixed(1)}%) | ${int(est.deletedRows.count)} | ` +
         `${int(ex.rowsPastRetention.count)} | ${int(est.rowsPastRetention.count)} | ` +
-        `${mb(est.tableBytes + est.indexBytes)} MB | ${int(est.deadTuples ?? 0)} |`,
+        `${mb((est.tableBytes ?? 0) + (est.indexBytes ?? 0))} MB | ${int(est.deadTuples ?? 0)} |`,
     );
   }
   const err = (pick: (t: HealthReport["tables"][number]) => number) =>
@@ -326,7 +326,7 @@ async function main(): Promise<void> {
       maintenance,
       secret: SECRET,
       log: pino({ level: "silent" }),
-      limits: { maxDepth: 20, maxCost: 1_000_000, maxAliases: 100 },
+      limits: { maxDepth: 20, maxCost: 1_000_000, maxAliases: 100, maxReasonLength: 1000, maxTextLength: 10_000 },
     });
     const authorization = `Bearer ${await signToken({ sub: "bench@bench.test", role: "ADMIN", org: "bench" }, SECRET, 3_600_000)}`;
     const graphqlTiming = await time(async () => {

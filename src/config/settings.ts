@@ -240,6 +240,18 @@ export const SETTINGS = {
     group: "Server",
     doc: "`on`: a query whose every root field compiles is answered by one SQL statement per root field, its JSON built by PostgreSQL; anything else runs through the resolvers. `off`: every operation runs through the resolvers and their DataLoaders (same answers, more statements).",
   }),
+  MAX_REASON_LENGTH: setting({
+    schema: int(1, 100_000),
+    default: "1000",
+    group: "Limits",
+    doc: "Longest `reason` (softDelete, bulk deletes, eraseUser), in characters; longer is refused with BAD_USER_INPUT. It goes into the append-only audit trail.",
+  }),
+  MAX_TEXT_LENGTH: setting({
+    schema: int(1, 1_000_000),
+    default: "10000",
+    group: "Limits",
+    doc: "Longest other string argument or input field (titles, descriptions, comment bodies, ids), in characters; longer is refused with BAD_USER_INPUT.",
+  }),
   AUTH_SECRET: setting({
     schema: z.string().min(32, { message: "expected at least 32 characters" }).optional(),
     secret: true,
@@ -292,6 +304,19 @@ export const SETTINGS = {
     default: "500",
     group: "Retention",
     doc: "Purge roots per transaction; each goes with its whole deleted subtree, so an interrupted purge leaves no half-deleted subtree.",
+  }),
+  OPERATOR_SUBJECTS: setting({
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    group: "Health",
+    doc: "Token subjects (comma-separated) of the platform's operators: their ADMIN tokens get `healthReport` for the whole database. Everyone else's `healthReport` covers their own organization only.",
   }),
   HEALTH_EXACT_COUNT_MAX_ROWS: setting({
     schema: int(0, 2_000_000_000),

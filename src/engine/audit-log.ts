@@ -2,6 +2,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import type { OperationContext } from "./context.js";
+import { operationReason } from "./audit.js";
 import { InvalidInputError } from "./errors.js";
 import { rows } from "./sql.js";
 
@@ -55,7 +56,7 @@ export async function auditPage(
   const where = sql.join(conditions, sql` AND `);
   const found = await rows<Record<string, unknown>>(
     db,
-    sql`SELECT a.id::int8::text AS id, a.at, a.action, a.entity_type, a.entity_id, a.operation_id, a.request_id, a.reason,
+    sql`SELECT a.id::int8::text AS id, a.at, a.action, a.entity_type, a.entity_id, a.operation_id, a.request_id, ${operationReason("a")} AS reason,
           a.changed_fields, CASE WHEN ac.erased_at IS NULL THEN ac.subject END AS actor
         FROM audit_log a JOIN actors ac ON ac.id = a.actor_id
         WHERE ${where} ${after ? sql`AND a.id < ${after}` : sql``}

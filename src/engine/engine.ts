@@ -31,6 +31,7 @@ import { columnOf, mapRow, type Row } from "./rows.js";
 import { c, isUuid, rows, t, uuidArray } from "./sql.js";
 import type { EngineObserver } from "./observer.js";
 import { Operations, type OperationOptions } from "./operation.js";
+import { boundedReason } from "./reason.js";
 import { deleted, inOrganization, live, visibleRows, type Visibility } from "./visibility.js";
 
 export interface EngineOptions {
@@ -48,6 +49,8 @@ export interface EngineOptions {
    * @default `defaultOf("ROW_LEVEL_SECURITY")`
    */
   rowLevelSecurity?: boolean;
+  /** Longest reason, in characters. @default `defaultOf("MAX_REASON_LENGTH")` */
+  maxReasonLength?: number;
 }
 
 export interface TypeCount {
@@ -96,6 +99,7 @@ export class SoftDeleteEngine {
       cascade: defaultOf("CASCADE_SOFT_DELETE"),
       maxCascadeDepth: defaultOf("MAX_CASCADE_DEPTH"),
       rowLevelSecurity: defaultOf("ROW_LEVEL_SECURITY"),
+      maxReasonLength: defaultOf("MAX_REASON_LENGTH"),
       ...rest,
     };
     this.registry = this.options.cascade
@@ -346,7 +350,7 @@ export class SoftDeleteEngine {
     opts: { reason?: string | null | undefined; dryRun?: boolean } = {},
   ): Promise<SoftDeleteResult> {
     const entity = this.registry.entity(type);
-    const reason = opts.reason?.trim() || null;
+    const reason = boundedReason(opts.reason, this.options.maxReasonLength);
     if (this.options.requireReason && !reason)
       throw new InvalidInputError("reason", "a reason is required to delete (REQUIRE_DELETION_REASON=true)");
     // A dry run writes (and rolls back) what the real one would, audit rows included: same lock order.

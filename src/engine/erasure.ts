@@ -27,6 +27,7 @@ import { DeclarationError, InvalidInputError, NotFoundError } from "./errors.js"
 import type { Entity, RelationDeclaration, Registry } from "./registry.js";
 import { columnOf, mapRow, type Row } from "./rows.js";
 import { c, isUuid, rows, t, textArray, uuidArray } from "./sql.js";
+import { boundedReason } from "./reason.js";
 
 /** What counts as a person's personal data, and what erasure does with each part. */
 export interface PersonalDataDeclaration {
@@ -84,6 +85,8 @@ export interface ErasureReport {
 export interface ErasureOptions {
   /** Deepest cascade of the person's soft delete. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
+  /** Longest reason . @default `defaultOf("MAX_REASON_LENGTH")` */
+  maxReasonLength?: number;
 }
 
 /** What replaces the person's name or email where it appears in free text. */
@@ -111,7 +114,8 @@ export async function erasePerson(
 ): Promise<ErasureReport> {
   const registry = engine.registry;
   const person = registry.entity(declaration.person);
-  if (!reason.trim()) throw new InvalidInputError("reason", "a reason is required to erase a person");
+  if (!boundedReason(reason, options.maxReasonLength))
+    throw new InvalidInputError("reason", "a reason is required to erase a person");
   if (!isUuid(id)) throw new NotFoundError(person.name, id);
   const maxDepth = options.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH");
   // The reason is scrubbed of the person's identifying values before it is written (see erase).

@@ -6,7 +6,10 @@
  * at most `exactCountMaxRows` rows; beyond that they are the planner's estimates, read with EXPLAIN, and every
  * count says which it is. Everything else comes from the catalog and the statistics views, or from an index.
  *
- * It describes tables, not one organization's data: counts cover every organization in the database.
+ * Two scopes. ORGANIZATION (what an organization's ADMIN gets): every count covers that organization's rows only,
+ * and the figures that other tenants' activity moves (table and index bytes, dead tuples, vacuum and scan
+ * statistics, the pool) are null, so nothing in the report tells one tenant about another. DATABASE (operators
+ * only): counts over every organization, and every table and database figure.
  */
 import { performance } from "node:perf_hooks";
 import { sql, type SQL } from "drizzle-orm";
@@ -37,6 +40,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
 
 export interface HealthOptions extends HealthThresholds {
   retention: RetentionPolicy;
+  /** Counts of this organization only, without database-wide figures; unset: the whole database. */
+  organizationId?: string | undefined;
   /** Whether a scheduled purge runs (PURGE_INTERVAL is not off). */
   purgeScheduled: boolean;
 }
@@ -72,8 +77,10 @@ export interface TableHealth {
   /** The type's retention in days; 0 keeps deleted rows forever. */
   retentionDays: number;
   rowsPastRetention: RowCount;
-  tableBytes: number;
-  indexBytes: number;
+  /** Null in ORGANIZATION scope (other tenants move it). */
+  tableBytes: number | null;
+  /** Null in ORGANIZATION scope (other tenants move it). */
+  indexBytes: number | null;
   deadTuples: number | null;
   lastVacuum: Date | null;
   lastAutovacuum: Date | null;
@@ -113,7 +120,11 @@ export interface Recommendation {
   action: string;
 }
 
+export type HealthScope = "ORGANIZATION" | "DATABASE";
+
 export interface HealthReport {
+  /** ORGANIZATION: one organization's counts, no database-wide figures; DATABASE: everything (operators). */
+  scope: HealthScope;
   generatedAt: Date;
   /** How long the report took to compute, in milliseconds. */
   durationMs: number;
@@ -155,12 +166,13 @@ export async function healthReport(
   const started = performance.now();
   const generatedAt = new Date();
   const db = handle.db;
+  const scope: HealthScope = options.organizationId ? "ORGANIZATION" : "DATABASE";
   const database: DatabaseHealth = {
     reachable: false,
     kind: handle.kind === "pglite" ? "EMBEDDED" : "SERVER",
     serverVersion: null,
     latencyMs: null,
-    pool: poolStats(handle),
+    pool: scope === "DATABASE" ? poolStats(handle) : null,
     error: null,
   };
   let versionNum = 0;
@@ -187,7 +199,7 @@ export async function healthReport(
         action: "Check that the database is running and DATABASE_URL points at it.",
       },
     ];
-    return { generatedAt, durationMs: elapsed(started), database, tables: [], recommendations };
+    return { scope, generatedAt, durationMs: elapsed(started), database, tables: [], recommendations };
   }
 
   // The statistics a backend gathers reach the views when it flushes them; on PGlite that backend is this one.
@@ -240,7 +252,7 @@ export async function healthReport(
     })),
     ...recommend(tables, options),
   ];
-  return { generatedAt, durationMs: elapsed(started), database, tables, recommendations };
+  return { scope, generatedAt, durationMs: elapsed(started), database, tables, recommendations };
 }
 
 async function tableHealth(
@@ -254,7 +266,9 @@ async function tableHealth(
   const deletedAt = c(entity.table.deletedAt);
   const past = pastRetention(options.retention, entity, deletedAt);
   const days = retentionDays(options.retention, entity.name);
-  const estimatedRows = await planRows(handle, sql`SELECT 1 FROM ${t(entity)}`);
+  const org = options.organizationId;
+  const mine = org ? sql`${c(entity.table.organizationId)} = ${org}::uuid` : sql`TRUE`;
+  const estimatedRows = await planRows(handle, sql`SELECT 1 FROM ${t(entity)} WHERE ${mine}`);
   let liveRows: RowCount | undefined;
   let deletedRows: RowCount | undefined;
   let rowsPastRetention: RowCount | undefined;
@@ -266,7 +280,7 @@ async function tableHealth(
             count(*) FILTER (WHERE ${deleted(entity.table)})::float8 AS deleted,
             count(*) FILTER (WHERE ${past})::float8 AS past,
             min(${deletedAt}) AS oldest
-          FROM ${t(entity)}`,
+          FROM ${t(entity)} WHERE ${mine}`,
     );
     liveRows = { count: r?.live ?? 0, exact: true };
     deletedRows = { count: r?.deleted ?? 0, exact: true };
@@ -275,7 +289,8 @@ async function tableHealth(
   } else {
     // The earliest deletion costs one index probe when an index leads with deleted_at (a scan otherwise, so
     // it is left out then). Where it proves a count is zero, the count is exact: the planner never says 0.
-    if (existing.some((i) => i.valid && i.first_column === entity.table.deletedAt.name)) {
+    // (Database scope only: with an organization's predicate the probe could walk other tenants' entries.)
+    if (!org && existing.some((i) => i.valid && i.first_column === entity.table.deletedAt.name)) {
       const [r] = await rows<{ oldest: Date | string | null; past: boolean }>(
         db,
         sql`SELECT min(${deletedAt}) AS oldest,
@@ -291,7 +306,7 @@ async function tableHealth(
     }
     if (days <= 0) rowsPastRetention = { count: 0, exact: true };
     const estimate = async (where: SQL): Promise<RowCount> => ({
-      count: await planRows(handle, sql`SELECT 1 FROM ${t(entity)} WHERE ${where}`),
+      count: await planRows(handle, sql`SELECT 1 FROM ${t(entity)} WHERE ${mine} AND ${where}`),
       exact: false,
     });
     deletedRows ??= await estimate(deleted(entity.table));
@@ -310,16 +325,30 @@ async function tableHealth(
     oldestDeletion,
     retentionDays: days,
     rowsPastRetention,
-    tableBytes: stats.table_bytes ?? 0,
-    indexBytes: stats.index_bytes ?? 0,
-    deadTuples: stats.dead_tuples,
-    lastVacuum: toDate(stats.last_vacuum),
-    // No autovacuum daemon runs inside the embedded database.
-    lastAutovacuum: embedded ? null : toDate(stats.last_autovacuum),
-    lastAnalyze: toDate(stats.last_analyze),
-    lastAutoanalyze: embedded ? null : toDate(stats.last_autoanalyze),
-    seqScans: stats.seq_scans,
-    indexScans: stats.index_scans,
+    ...(org
+      ? {
+          tableBytes: null,
+          indexBytes: null,
+          deadTuples: null,
+          lastVacuum: null,
+          lastAutovacuum: null,
+          lastAnalyze: null,
+          lastAutoanalyze: null,
+          seqScans: null,
+          indexScans: null,
+        }
+      : {
+          tableBytes: stats.table_bytes ?? 0,
+          indexBytes: stats.index_bytes ?? 0,
+          deadTuples: stats.dead_tuples,
+          lastVacuum: toDate(stats.last_vacuum),
+          // No autovacuum daemon runs inside the embedded database.
+          lastAutovacuum: embedded ? null : toDate(stats.last_autovacuum),
+          lastAnalyze: toDate(stats.last_analyze),
+          lastAutoanalyze: embedded ? null : toDate(stats.last_autoanalyze),
+          seqScans: stats.seq_scans,
+          indexScans: stats.index_scans,
+        }),
     partialIndexes: declaredPartialIndexes(entity).map((d) => {
       const found = existing.find((i) => i.name === d.name);
       return { ...d, status: !found ? "MISSING" : found.valid ? "PRESENT" : "INVALID" };

@@ -39,6 +39,8 @@ export interface MaintenanceOptions {
   health?: Partial<HealthThresholds>;
   /** Deepest cascade of an erased person's soft delete. @default `defaultOf("MAX_CASCADE_DEPTH")` */
   maxCascadeDepth?: number;
+  /** Longest erasure reason . @default `defaultOf("MAX_REASON_LENGTH")` */
+  maxReasonLength?: number;
   /** What erasure treats as personal data; without it, eraseUser is refused. */
   personalData?: PersonalDataDeclaration;
 }
@@ -70,12 +72,17 @@ export class Maintenance {
   }
 
   /** The health report of every table the registry declares. */
-  healthReport(): Promise<HealthReport> {
-    // It describes tables, every organization's rows: the narrow maintenance path of row-level security
+  /**
+   * The health report of one organization (its counts only), or of the whole database when
+   * `organizationId` is undefined (operators only: the caller decides who is one).
+   */
+  healthReport(organizationId?: string): Promise<HealthReport> {
+    // It reads the tables' statistics and filters rows itself: the narrow maintenance path of row-level security
     // (src/db/tenant-scope.ts), whoever asks.
     return runAs(this.engine.rowLevelSecurity ? ALL_ORGANIZATIONS : undefined, () =>
       healthReport(this.handle, this.engine.registry, {
         ...this.thresholds,
+        organizationId,
         retention: this.retention,
         purgeScheduled: this.purgeIntervalMs > 0,
       }),
@@ -120,6 +127,9 @@ export class Maintenance {
   eraseUser(ctx: OperationContext, id: string, reason: string): Promise<ErasureReport> {
     const declaration = this.options.personalData;
     if (!declaration) throw new DeclarationError("no personal data declaration: erasure is not configured");
-    return erasePerson(this.engine, declaration, ctx, id, reason, { maxCascadeDepth: this.options.maxCascadeDepth });
+    return erasePerson(this.engine, declaration, ctx, id, reason, {
+      maxCascadeDepth: this.options.maxCascadeDepth,
+      ...(this.options.maxReasonLength ? { maxReasonLength: this.options.maxReasonLength } : {}),
+    });
   }
 }

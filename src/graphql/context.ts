@@ -32,6 +32,8 @@ export type Context = {
   tenant?: TenantScope | undefined;
   /** A tokenless HTTP request, allowed only to introspect (INTROSPECTION on); `viewer` then throws. */
   anonymous?: boolean;
+  /** The caller is a platform operator (OPERATOR_SUBJECTS): database-wide figures, not only its organization's. */
+  operator: boolean;
 };
 
 export type BulkServices = { queue: BulkQueue; events: BulkEvents };

@@ -2,7 +2,8 @@
  * Rejects abusive operations before execution: too deep a selection, too many aliases of one field in one
  * selection set, or too high an estimated cost. Costs follow what a field makes the database do: a plain field 1,
  * a connection READ_COST plus its children times `first`, a `totalCount` COUNT_COST (it counts every matching row),
- * and the reports in HEAVY_FIELDS their own price.
+ * and the reports in HEAVY_FIELDS their own price. Strings are bounded too (text-limits.ts): a reason goes into the
+ * append-only audit trail.
  */
 import {
   GraphQLError,
@@ -15,10 +16,11 @@ import {
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import { InvalidInputError } from "../engine/errors.js";
 import { toGraphQLError } from "./errors.js";
+import { checkTextLimits, type TextLimits } from "./text-limits.js";
 
 const refuse = (message: string) => toGraphQLError(new InvalidInputError("query", message, undefined, 400));
 
-export interface Limits {
+export interface Limits extends TextLimits {
   maxDepth: number;
   maxCost: number;
   /** Most response keys (aliases) one field may have in one selection set. */
@@ -176,4 +178,5 @@ export function checkLimits(
   }
   if (cost > limits.maxCost)
     throw refuse(`query cost ${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`);
+  checkTextLimits(schema, document, variables, limits);
 }

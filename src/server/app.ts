@@ -93,6 +93,8 @@ export interface AppOptions {
   metricsEndpoint?: { enabled: boolean; token?: string | undefined };
   /** The operations dashboard's options, e.g. the demo token in development. */
   dashboard?: DashboardOptions | undefined;
+  /** Token subjects of platform operators (OPERATOR_SUBJECTS): database-wide health figures. @default [] */
+  operatorSubjects?: readonly string[];
 }
 
 export interface App {
@@ -128,6 +130,7 @@ function makeContext(opts: AppOptions, viewer: Viewer, requestId: string): Conte
     log: opts.log.child({ requestId }),
     bulk: opts.bulk,
     maintenance: opts.maintenance!,
+    operator: viewer.role === "ADMIN" && (opts.operatorSubjects ?? []).includes(viewer.subject),
   };
 }
 

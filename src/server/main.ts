@@ -78,6 +78,7 @@ async function main() {
   const services = createServices(handle, {
     engine: {
       requireReason: config.REQUIRE_DELETION_REASON,
+      maxReasonLength: config.MAX_REASON_LENGTH,
       cascade: config.CASCADE_SOFT_DELETE,
       maxCascadeDepth: config.MAX_CASCADE_DEPTH,
       observer: combineObservers(metrics.engineObserver, lifecycleLog(log)),
@@ -117,6 +118,8 @@ async function main() {
       maxDepth: config.GRAPHQL_MAX_DEPTH,
       maxCost: config.GRAPHQL_MAX_COST,
       maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxReasonLength: config.MAX_REASON_LENGTH,
+      maxTextLength: config.MAX_TEXT_LENGTH,
     },
     maxBatch: config.GRAPHQL_MAX_BATCH,
     readCompiler: config.READ_COMPILER,
@@ -127,6 +130,7 @@ async function main() {
     metrics,
     metricsEndpoint: { enabled: config.METRICS_PORT === undefined, token: config.METRICS_TOKEN },
     dashboard: demoToken && loopback ? { demoToken } : undefined,
+    operatorSubjects: config.OPERATOR_SUBJECTS ?? [],
   });
   let url: string;
   let metricsServer: Awaited<ReturnType<typeof listenMetrics>> | undefined;

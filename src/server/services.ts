@@ -51,6 +51,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
   const maintenance = new Maintenance(engine, handle, {
     ...(model.personalData ? { personalData: model.personalData } : {}),
     maxCascadeDepth: options.engine?.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),
+    maxReasonLength: options.engine?.maxReasonLength ?? defaultOf("MAX_REASON_LENGTH"),
     ...maintenanceSettings,
   });
   const purge = new PurgeScheduler(maintenance, { intervalMs: maintenance.purgeIntervalMs, log: purgeLog });
@@ -60,6 +61,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
   const queue = new BulkQueue(handle.db, engine.registry, events, {
     maxIds: options.bulk?.maxIds ?? defaultOf("BULK_MAX_IDS"),
     requireReason: options.engine?.requireReason ?? defaultOf("REQUIRE_DELETION_REASON"),
+    maxReasonLength: options.engine?.maxReasonLength ?? defaultOf("MAX_REASON_LENGTH"),
   });
   const runner = new BulkRunner(handle, engine, events, {
     maxCascadeDepth: options.engine?.maxCascadeDepth ?? defaultOf("MAX_CASCADE_DEPTH"),

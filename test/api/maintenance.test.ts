@@ -11,7 +11,7 @@ import { ageDeletions as ageOrganization, rowCounts } from "../support/retention
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ operatorSubjects: ["ops@platform.test"] });
 });
 
 afterAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 const HEALTH = `{ healthReport {
-  generatedAt durationMs
+  scope generatedAt durationMs
   database { reachable kind serverVersion latencyMs error pool { max total idle waiting } }
   tables {
     entityType table estimatedRows deletedRatio oldestDeletion retentionDays tableBytes indexBytes deadTuples
@@ -46,9 +46,10 @@ const counts = (slug: string) => rowCounts(api.db.db, slug);
 const ageDeletions = (slug: string, days: number) => ageOrganization(api.db.db, slug, days);
 
 describe("healthReport", () => {
-  it("gives ADMINs the report of every soft-deletable table", async () => {
-    const data = await must(api, HEALTH);
+  it("gives an operator (OPERATOR_SUBJECTS) the report of every soft-deletable table, database-wide", async () => {
+    const data = await must(api, HEALTH, {}, await api.auth("ADMIN", "demo", "ops@platform.test"));
     const report = data.healthReport;
+    expect(report.scope).toBe("DATABASE");
     expect(report.database).toMatchObject({ reachable: true, kind: DB_KIND === "pglite" ? "EMBEDDED" : "SERVER" });
     expect(report.database.pool === null).toBe(DB_KIND === "pglite");
     expect(report.tables.map((t: { entityType: string }) => t.entityType).sort()).toEqual([
@@ -64,7 +65,54 @@ describe("healthReport", () => {
       `SELECT count(*)::int AS n FROM users WHERE deleted_at IS NULL`,
     );
     expect(users.liveRows).toEqual({ count: live!.n, exact: true });
+    expect(users.tableBytes).toBeGreaterThan(0);
     expect(users.partialIndexes.every((i: { status: string }) => i.status === "PRESENT")).toBe(true);
+  });
+
+  it("gives an organization's ADMIN its own organization's counts only: another tenant's writes do not move them", async () => {
+    const acme = await api.auth("ADMIN", "acme");
+    const before = (await must(api, HEALTH, {}, acme)).healthReport;
+    expect(before.scope).toBe("ORGANIZATION");
+    const comments = (r: any) => r.tables.find((t: { table: string }) => t.table === "comments");
+    const [mine] = await query<{ live: number; deleted: number }>(
+      api.db.db,
+      `SELECT count(*) FILTER (WHERE deleted_at IS NULL)::int AS live, count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted
+       FROM comments WHERE organization_id = (SELECT id FROM organizations WHERE slug = 'acme')`,
+    );
+    expect(comments(before).liveRows).toEqual({ count: mine!.live, exact: true });
+    expect(comments(before).deletedRows).toEqual({ count: mine!.deleted, exact: true });
+    // Figures other tenants move are not shown at all.
+    for (const t of before.tables)
+      expect([t.tableBytes, t.indexBytes, t.deadTuples, t.seqScans, t.indexScans]).toEqual([
+        null,
+        null,
+        null,
+        null,
+        null,
+      ]);
+    expect(before.database.pool).toBeNull();
+
+    // The demo tenant comments and deletes: acme's report does not move.
+    const task = (await must(api, `{ tasks(first: 1) { edges { node { id } } } }`)).tasks.edges[0].node.id;
+    const user = (await must(api, `{ users(first: 1) { edges { node { id } } } }`)).users.edges[0].node.id;
+    const c = await must(
+      api,
+      `mutation($t: ID!, $u: ID!) { createComment(input: { taskId: $t, authorId: $u, body: "moves" }) { id } }`,
+      {
+        t: task,
+        u: user,
+      },
+    );
+    await must(api, `mutation($id: ID!) { softDelete(id: $id) { operationId } }`, { id: c.createComment.id });
+    const after = (await must(api, HEALTH, {}, acme)).healthReport;
+    const strip = (r: any) => r.tables.map((t: any) => ({ ...t, partialIndexes: undefined }));
+    expect(strip(after)).toEqual(strip(before));
+  });
+
+  it("does not make an ADMIN an operator by a subject listed for another role", async () => {
+    const editor = await api.auth("EDITOR", "demo", "ops@platform.test");
+    expect(codeOf(await api.exec(HEALTH, {}, editor))).toBe("FORBIDDEN");
+    expect((await must(api, HEALTH)).healthReport.scope).toBe("ORGANIZATION");
   });
 
   it("is refused to EDITORs and VIEWERs", async () => {

@@ -11,7 +11,7 @@ import { inlineParameters } from "../../src/db/scoped-queries.js";
 import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { createApp, type App } from "../../src/server/app.js";
-import { startResolversApp, startTestApi, TEST_SECRET, type TestApi } from "../support/api.js";
+import { startResolversApp, startTestApi, TEST_LIMITS, TEST_SECRET, type TestApi } from "../support/api.js";
 import { query } from "../support/db.js";
 
 const HIDDEN = "Hidden by RLS";
@@ -54,7 +54,7 @@ describe("row-level security from above", () => {
       maintenance: api.services.maintenance,
       secret: TEST_SECRET,
       log: pino({ level: "silent" }),
-      limits: { maxDepth: 12, maxCost: 200_000, maxAliases: 20 },
+      limits: TEST_LIMITS,
     });
     const db = api.db.db;
     // As the owner, outside any scope. Restrictive: it narrows what the tenant policy admits, for the app role only.

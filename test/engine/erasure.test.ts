@@ -168,7 +168,7 @@ describe("eraseUser", () => {
     });
     const [entry] = await query<{ reason: string; changed_fields: string[]; actor_id: string }>(
       db.db,
-      `SELECT reason, changed_fields, actor_id FROM audit_log WHERE action = 'ERASE' AND entity_id = '${person.id}'`,
+      `SELECT COALESCE(a.reason, (SELECT f.reason FROM audit_log f WHERE f.operation_id = a.operation_id AND f.reason IS NOT NULL ORDER BY f.id LIMIT 1)) AS reason, changed_fields, actor_id FROM audit_log a WHERE action = 'ERASE' AND entity_id = '${person.id}'`,
     );
     expect(entry).toMatchObject({ reason: "GDPR request #42", changed_fields: ["name", "email"] });
 
@@ -202,7 +202,7 @@ describe("eraseUser", () => {
     await maintenance.eraseUser(admin, person.id, `ticket 7: erase ${email} (named person)`);
     const [entry] = await query<{ reason: string }>(
       db.db,
-      `SELECT reason FROM audit_log WHERE action = 'ERASE' AND entity_id = '${person.id}'`,
+      `SELECT COALESCE(a.reason, (SELECT f.reason FROM audit_log f WHERE f.operation_id = a.operation_id AND f.reason IS NOT NULL ORDER BY f.id LIMIT 1)) AS reason FROM audit_log a WHERE action = 'ERASE' AND entity_id = '${person.id}'`,
     );
     expect(entry!.reason).toBe("ticket 7: erase [erased] ([erased])");
     expect((await engine.find("User", admin, person.id, "ALL"))!.deletionReason).toBe(

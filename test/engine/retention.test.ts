@@ -88,7 +88,7 @@ describe("purgeExpired", () => {
     // One PURGE entry per removed row: which row, who, when, why; never its content.
     const entries = await query<{ entity_id: string; reason: string; subject: string; changed_fields: string[] }>(
       db.db,
-      `SELECT a.entity_id, a.reason, ac.subject, a.changed_fields FROM audit_log a JOIN actors ac ON ac.id = a.actor_id
+      `SELECT a.entity_id, COALESCE(a.reason, (SELECT f.reason FROM audit_log f WHERE f.operation_id = a.operation_id AND f.reason IS NOT NULL ORDER BY f.id LIMIT 1)) AS reason, ac.subject, a.changed_fields FROM audit_log a JOIN actors ac ON ac.id = a.actor_id
        WHERE a.action = 'PURGE' AND a.operation_id = '${real.operationId}'`,
     );
     expect(entries.map((e) => e.entity_id).sort()).toEqual(expectedGone.sort());

@@ -20,8 +20,14 @@ import { connect } from "../../src/db/connect.js";
 import { openTestDatabase, type TestDatabase } from "./db.js";
 import type { Limits } from "../../src/graphql/limits.js";
 
-/** The server's defaults (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES). */
-const TEST_LIMITS: Limits = { maxDepth: 12, maxCost: 200_000, maxAliases: 100 };
+/** The server's defaults (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES, MAX_REASON_LENGTH, MAX_TEXT_LENGTH). */
+export const TEST_LIMITS: Limits = {
+  maxDepth: 12,
+  maxCost: 200_000,
+  maxAliases: 100,
+  maxReasonLength: 1000,
+  maxTextLength: 10_000,
+};
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
@@ -59,6 +65,8 @@ export interface TestApiOptions {
   maxBatch?: number;
   /** Health thresholds, retention, purge batch size. */
   maintenance?: MaintenanceOptions;
+  /** Token subjects of platform operators (OPERATOR_SUBJECTS). */
+  operatorSubjects?: string[];
   /** PostgreSQL only: a second instance on the first one's database (its own pool), as another server would be. */
   join?: TestApi;
   /** With `join`: this instance reads from these streaming replicas (see test/server/replicas.test.ts). */
@@ -104,6 +112,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     shutdownTimeoutMs: 2000,
     metrics,
     ...options.app,
+    operatorSubjects: options.operatorSubjects ?? [],
   });
   const url = await app.listen(0, "127.0.0.1");
   const auth = async (role: Role = "ADMIN", org = "demo", sub = `admin@${org}.test`) =>

@@ -12,6 +12,7 @@ import type { Registry } from "../registry.js";
 import { columnOf } from "../rows.js";
 import { isUuid, rows, t } from "../sql.js";
 import { filterCondition, operationRoots, restoreOrder } from "./batch.js";
+import { boundedReason } from "../reason.js";
 import type { BulkEvents } from "./events.js";
 import { getOperation } from "./store.js";
 import { deleted, inOrganization, live } from "../visibility.js";
@@ -22,6 +23,8 @@ export interface QueueOptions {
   maxIds: number;
   /** Refuse bulk deletes without a reason. @default false */
   requireReason: boolean;
+  /** Longest reason. @default `defaultOf("MAX_REASON_LENGTH")` */
+  maxReasonLength?: number;
 }
 
 /** An id as the API decoded it: a type and uuid, or a value that is no id of this API at all. */
@@ -112,7 +115,7 @@ export class BulkQueue {
 
   async softDelete(ctx: OperationContext, req: BulkRequest): Promise<BulkOperation> {
     this.exactlyOne(req, ["ids", "filter"]);
-    const reason = req.reason?.trim() || null;
+    const reason = boundedReason(req.reason, this.options.maxReasonLength);
     if (this.options.requireReason && !reason)
       throw new InvalidInputError("reason", "a reason is required to delete (REQUIRE_DELETION_REASON=true)");
     if (req.ids) {

@@ -8,9 +8,9 @@ export class HealthResolver {
   @Authorized("ADMIN")
   @Query(() => HealthReport, {
     description:
-      "Dead weight per soft-deletable table (counts across every organization: it describes tables), database figures and recommendations.",
+      "Dead weight per soft-deletable table and recommendations. An organization's ADMIN gets its own organization's counts (scope ORGANIZATION); an operator (OPERATOR_SUBJECTS) gets the whole database (scope DATABASE).",
   })
   healthReport(@Ctx() ctx: Context) {
-    return oneAtATime(ctx, () => ctx.maintenance.healthReport());
+    return oneAtATime(ctx, () => ctx.maintenance.healthReport(ctx.operator ? undefined : ctx.viewer.organizationId));
   }
 }

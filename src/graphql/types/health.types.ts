@@ -17,6 +17,15 @@ export enum Severity {
 }
 registerEnumType(Severity, { name: "Severity" });
 
+export enum HealthScope {
+  ORGANIZATION = "ORGANIZATION",
+  DATABASE = "DATABASE",
+}
+registerEnumType(HealthScope, {
+  name: "HealthScope",
+  description: "ORGANIZATION: the caller's organization only. DATABASE: every organization (operators).",
+});
+
 export enum RecommendationKind {
   PURGE_OR_ARCHIVE = "PURGE_OR_ARCHIVE",
   VACUUM = "VACUUM",
@@ -148,11 +157,18 @@ export class TableHealth {
   @Field(() => RowCount, { description: "Deleted rows older than the type's retention." })
   rowsPastRetention!: RowCount;
 
-  @Field(() => SafeIntResolver, { description: "Bytes of the table (heap, TOAST, free space and visibility maps)." })
-  tableBytes!: number;
+  @Field(() => SafeIntResolver, {
+    nullable: true,
+    description:
+      "Bytes of the table (heap, TOAST, free space and visibility maps); null in ORGANIZATION scope (other tenants' rows share the table).",
+  })
+  tableBytes!: number | null;
 
-  @Field(() => SafeIntResolver, { description: "Bytes of all its indexes." })
-  indexBytes!: number;
+  @Field(() => SafeIntResolver, {
+    nullable: true,
+    description: "Bytes of all its indexes; null in ORGANIZATION scope.",
+  })
+  indexBytes!: number | null;
 
   @Field(() => SafeIntResolver, {
     nullable: true,
@@ -212,6 +228,12 @@ export class Recommendation {
 
 @ObjectType({ description: "How much dead weight each soft-deletable table carries, and what to do about it." })
 export class HealthReport {
+  @Field(() => HealthScope, {
+    description:
+      "ORGANIZATION (an organization's ADMIN): counts of the caller's organization only, and null for every figure other tenants move (sizes, dead tuples, vacuum and scan statistics, the pool). DATABASE (an operator, OPERATOR_SUBJECTS): counts over every organization and every figure.",
+  })
+  scope!: HealthScope;
+
   @Field(() => DateTimeResolver)
   generatedAt!: Date;
 
