@@ -18,6 +18,7 @@ import * as schema from "./schema/index.js";
 import type { Database, DatabaseHandle } from "./database.js";
 import { describeUrl, ReplicaSet } from "./replicas.js";
 import { scopePgliteQueries, scopePoolQueries } from "./scoped-queries.js";
+import { directoryIntact, DirectoryLockedError, lockDirectory } from "./pglite-lock.js";
 
 export interface ConnectOptions {
   /** PostgreSQL URL; unset → PGlite. May be a pooler in transaction mode. */
@@ -136,19 +137,35 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const dir = options.pgliteDir ?? "./.data/pglite";
   let client: InstanceType<typeof PGlite>;
+  let release = () => {};
+  const onDisk = !dir.startsWith("memory://");
   try {
-    if (dir.startsWith("memory://"))
-      client = new PGlite(dir, options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {});
+    if (!onDisk) client = new PGlite(dir, options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {});
     else {
       mkdirSync(dir, { recursive: true });
+      release = lockDirectory(dir);
       client = new PGlite(dir);
     }
     await client.waitReady;
   } catch (err) {
+    release();
+    if (err instanceof DirectoryLockedError) throw new DatabaseUnavailableError(err.message);
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(`cannot open the embedded database in ${dir}: ${reason}`);
   }
   scopePgliteQueries(client);
   const db = drizzle({ client, schema, logger: options.logger ?? false }) as unknown as Database;
-  return { db, kind: "pglite", pglite: client, close: () => client.close() };
+  return {
+    db,
+    kind: "pglite",
+    pglite: client,
+    ...(onDisk ? { intact: () => directoryIntact(dir) } : {}),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
 }

@@ -26,5 +26,7 @@ export interface DatabaseHandle {
   replicas?: ReplicaSet;
   /** The embedded PGlite instance (PGlite only). */
   pglite?: PGlite;
+  /** PGlite on disk: false once its data directory is gone or no longer locked by this process (readiness). */
+  intact?: () => boolean;
   close(): Promise<void>;
 }

@@ -139,11 +139,14 @@ async function main() {
     if (config.METRICS_PORT !== undefined)
       metricsServer = await listenMetrics(metrics, config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
   } catch (err) {
-    await handle.close();
-    fail(
-      `Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${err instanceof Error ? err.message : err}`,
-      1,
-    );
+    // Bounded: nothing may keep a process that cannot serve from exiting.
+    await Promise.race([
+      Promise.allSettled([app.close(), services.close(), handle.close()]),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "EADDRINUSE" ? "the port is in use" : err instanceof Error ? err.message : String(err);
+    fail(`Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${why}`, 1);
   }
 
   services.runner.start();

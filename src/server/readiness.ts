@@ -12,6 +12,8 @@ export function readinessHandler(handle: DatabaseHandle) {
     const replicas = handle.replicas ? { replicas: handle.replicas.status() } : {};
     let timer: NodeJS.Timeout | undefined;
     try {
+      // An embedded database whose directory was deleted still answers from memory, and loses every write.
+      if (handle.intact && !handle.intact()) throw new Error("data directory gone");
       await Promise.race([
         handle.db.execute(sql`SELECT 1`),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), 2000))),

@@ -2,7 +2,8 @@
  * GraphQL over WebSocket (graphql-ws) on the GraphQL path: authenticated once per connection from the
  * `connection_init` payload (a bad token closes the socket with 4401), then every operation goes through the
  * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE;
- * each operation is counted and logged when it ends (stream-operations.ts).
+ * each operation is counted and logged when it ends (stream-operations.ts). A frame is at most as large as an HTTP
+ * body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into memory.
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
@@ -25,8 +26,17 @@ export interface WebSocketOptions extends StreamPipelineOptions {
   operations: StreamOperations;
 }
 
+/** Largest WebSocket message, as large as an HTTP request body may be. */
+export const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
 export function serveWebSocket(httpServer: Server, path: string, options: WebSocketOptions) {
-  const wsServer = new WebSocketServer({ server: httpServer, path });
+  // Upgrades are routed here rather than by `new WebSocketServer({ server })`, which re-emits the HTTP server's
+  // errors (EADDRINUSE at listen) as a WebSocket stack trace; `listen()` reports them as one line already.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  httpServer.on("upgrade", (req, socket, head) => {
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== path) return void socket.destroy();
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit("connection", ws, req));
+  });
   options.metrics.trackWebSockets(wsServer);
   // The operations of each connection by their graphql-ws id, from subscribe to complete.
   const live = new WeakMap<object, Map<string, StreamOperation>>();

@@ -220,7 +220,8 @@ describe("seedDemo on an empty database", () => {
            AS no_create,
          count(*) FILTER (WHERE r.deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_log a
            WHERE a.entity_id = r.id AND a.action = 'SOFT_DELETE' AND a.operation_id = r.deletion_operation_id
-             AND a.reason = r.deletion_reason))::int AS no_delete,
+             AND COALESCE(a.reason, (SELECT f.reason FROM audit_log f WHERE f.operation_id = a.operation_id
+               AND f.reason IS NOT NULL ORDER BY f.id LIMIT 1)) = r.deletion_reason))::int AS no_delete,
          count(*) FILTER (WHERE r.created_by IS DISTINCT FROM 'seed')::int AS not_seed
        FROM (${ALL_ROWS}) r`,
     );
