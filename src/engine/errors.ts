@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "CONFLICT",
   "RESTRICTED",
   "PARENT_DELETED",
+  "RETRYABLE",
   // Apollo's request-level codes (the operation could not be run at all), kept so Apollo Client's links and
   // other clients that key on them (a persisted-query link retries on PERSISTED_QUERY_NOT_FOUND) work unchanged.
   "GRAPHQL_PARSE_FAILED",
@@ -103,6 +104,15 @@ export class ParentDeletedError extends EngineError {
       relation,
       parentType,
       parentId,
+    });
+  }
+}
+
+/** A deadlock or serialization failure that outlived the engine's own retries: the same request may succeed. */
+export class RetryableError extends EngineError {
+  constructor() {
+    super("RETRYABLE", "the request met concurrent changes (a deadlock or serialization failure); send it again", {
+      retryable: true,
     });
   }
 }

@@ -1,11 +1,12 @@
-import { ConflictError, EngineError, InvalidInputError } from "./errors.js";
-import { pgError } from "./pg-errors.js";
+import { ConflictError, EngineError, InvalidInputError, RetryableError } from "./errors.js";
+import { isTransient, pgError } from "./pg-errors.js";
 import type { Registry } from "./registry.js";
 
 /**
  * Turns the database's constraint errors into the engine's typed errors where they arise:
  * 23505 on a live-rows unique key → CONFLICT naming the key; 23503 → BAD_USER_INPUT; 23502 (a required field
- * left null) → BAD_USER_INPUT naming the field.
+ * left null) → BAD_USER_INPUT naming the field; a deadlock or serialization failure left after the retries →
+ * RETRYABLE.
  */
 export function translateDbError(registry: Registry, err: unknown): unknown {
   if (err instanceof EngineError) return err;
@@ -27,5 +28,7 @@ export function translateDbError(registry: Registry, err: unknown): unknown {
     return new InvalidInputError(field, `${field} is required and cannot be null`, null);
   }
   if (pg.code === "22P02") return new InvalidInputError("id", "malformed value");
+  // inTransaction retried it already: the client may try again (not an INTERNAL_SERVER_ERROR).
+  if (isTransient(err)) return new RetryableError();
   return err;
 }

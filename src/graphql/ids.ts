@@ -33,5 +33,6 @@ export function fromGlobalId(
       field,
       `${field} must be the id of a ${expected.join(" or ")}, got the id of a ${type}`,
     );
-  return { type, id };
+  // One spelling per row: an uppercase uuid names the same row everywhere (loaders and caches key by the string).
+  return { type, id: id.toLowerCase() };
 }

@@ -43,8 +43,26 @@ export function wantsHtml(req: Request): boolean {
   return req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
 }
 
-export function mountIde(app: Express, graphqlPath: string, options: IdeOptions = {}) {
-  const headers = options.initialHeaders && JSON.stringify(options.initialHeaders, null, 2);
+/**
+ * Whether a request comes from this machine to a loopback name: only then may the page carry the development
+ * headers (the demo ADMIN token). Both must hold: a remote client can send `Host: localhost`, and a DNS-rebound
+ * page reaches a loopback socket under a foreign Host.
+ */
+export function isLoopbackRequest(req: Request): boolean {
+  const remote = req.socket.remoteAddress ?? "";
+  const fromLoopback = remote === "::1" || /^(::ffff:)?127\./.test(remote);
+  let hostname = "";
+  try {
+    hostname = new URL(`http://${req.headers.host ?? ""}`).hostname;
+  } catch {
+    return false;
+  }
+  const toLoopback = hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return fromLoopback && toLoopback;
+}
+
+function idePage(graphqlPath: string, initialHeaders: Record<string, string> | undefined) {
+  const headers = initialHeaders && JSON.stringify(initialHeaders, null, 2);
   const html = ruruHTML({
     endpoint: graphqlPath,
     // A path: ruru turns it into ws(s)://<the page's host><path>, where graphql-ws listens.
@@ -65,10 +83,18 @@ export function mountIde(app: Express, graphqlPath: string, options: IdeOptions 
     `default-src 'self'; script-src 'self' ${scriptHashes}; style-src 'self' 'unsafe-inline'; ` +
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; " +
     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  return { html, csp };
+}
+
+export function mountIde(app: Express, graphqlPath: string, options: IdeOptions = {}) {
+  const plain = idePage(graphqlPath, undefined);
+  const withHeaders = options.initialHeaders ? idePage(graphqlPath, options.initialHeaders) : plain;
   // serveStatic strips the prefix itself, so it must see the full URL: not mounted under a path.
   app.use(serveStatic(IDE_STATIC_PATH) as never);
-  const page = (_req: Request, res: Response) =>
+  const page = (req: Request, res: Response) => {
+    const { html, csp } = isLoopbackRequest(req) ? withHeaders : plain;
     void res.set({ "content-security-policy": csp, "cache-control": "no-store" }).type("html").send(html);
+  };
   app.get("/", page);
   app.get(graphqlPath, (req, res, next) => (wantsHtml(req) ? page(req, res) : next()));
 }
