@@ -21,6 +21,8 @@ import { TEST_LIMITS } from "../support/api.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+// Each test starts a server process (SWC compiles it on the way): minutes on a loaded machine.
+const SLOW = { timeout: 300_000 };
 
 async function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/server/main.ts"], {
@@ -50,7 +52,7 @@ describe(`a port already in use (${onPostgres ? "PostgreSQL" : "PGlite"})`, () =
   let db: TestDatabase | undefined;
   afterAll(async () => db?.close());
 
-  test("exits 1 with one line naming the address, no stack trace", async () => {
+  test("exits 1 with one line naming the address, no stack trace", SLOW, async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     const port = (blocker.address() as { port: number }).port;
@@ -73,27 +75,31 @@ describe(`a port already in use (${onPostgres ? "PostgreSQL" : "PGlite"})`, () =
 describe.skipIf(onPostgres)(
   "one process per embedded data directory (PGlite only: PostgreSQL has its own server)",
   () => {
-    test("a second process on the same PGLITE_DIR exits 1 naming the holder's PID; the holder keeps it", async () => {
-      const dir = tempDir();
-      const holder = await connect({ pgliteDir: dir });
-      try {
-        const r = await run({ PGLITE_DIR: dir, PORT: "0" });
-        expect(r.code).toBe(1);
-        expect(r.stderr.trim().split("\n")).toEqual([
-          `Cannot start: the embedded database in ${dir} is in use by process ${process.pid}; stop that process first (PGlite is opened by one process at a time)`,
-        ]);
-        // In the same process too (a script, a second connect): refused.
-        await expect(connect({ pgliteDir: dir })).rejects.toBeInstanceOf(DatabaseUnavailableError);
-        await holder.db.execute("SELECT 1" as never);
-      } finally {
-        await holder.close();
-      }
-      // Released: the directory opens again.
-      const again = await connect({ pgliteDir: dir });
-      await again.close();
-    });
+    test(
+      "a second process on the same PGLITE_DIR exits 1 naming the holder's PID; the holder keeps it",
+      SLOW,
+      async () => {
+        const dir = tempDir();
+        const holder = await connect({ pgliteDir: dir });
+        try {
+          const r = await run({ PGLITE_DIR: dir, PORT: "0" });
+          expect(r.code).toBe(1);
+          expect(r.stderr.trim().split("\n")).toEqual([
+            `Cannot start: the embedded database in ${dir} is in use by process ${process.pid}; stop that process first (PGlite is opened by one process at a time)`,
+          ]);
+          // In the same process too (a script, a second connect): refused.
+          await expect(connect({ pgliteDir: dir })).rejects.toBeInstanceOf(DatabaseUnavailableError);
+          await holder.db.execute("SELECT 1" as never);
+        } finally {
+          await holder.close();
+        }
+        // Released: the directory opens again.
+        const again = await connect({ pgliteDir: dir });
+        await again.close();
+      },
+    );
 
-    test("/readyz says unavailable once the data directory is deleted under the running server", async () => {
+    test("/readyz says unavailable once the data directory is deleted under the running server", SLOW, async () => {
       const dir = tempDir();
       const handle = await connect({ pgliteDir: dir });
       await migrate(handle);
