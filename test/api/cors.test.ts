@@ -4,12 +4,9 @@
  * refuses simple (non-preflighted) requests. Checked over raw HTTP and live from a page served on another port
  * in headless Chromium (Debian's /usr/bin/chromium).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { browserTest, launchChromium } from "../support/chromium.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 
 /** A page server on its own port: another origin than the API. */
@@ -113,60 +110,37 @@ describe("over HTTP", () => {
   });
 });
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-
-test.skipIf(!hasChromium)(
-  `from a page on another port in headless Chromium${hasChromium ? "" : ` (skipped: ${CHROMIUM} not installed)`}`,
-  { timeout: 120_000 },
-  async () => {
-    const profile = mkdtempSync(join(tmpdir(), "cors-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const call = (origin: string) =>
-        page.goto(origin).then(() =>
-          page.evaluate(
-            async ({ url, authorization }) => {
-              try {
-                const res = await fetch(url, {
-                  method: "POST",
-                  credentials: "include",
-                  headers: { "content-type": "application/json", authorization },
-                  body: JSON.stringify({ query: "{ viewer { subject } }" }),
-                });
-                return { status: res.status, requestId: res.headers.get("x-request-id"), body: await res.json() };
-              } catch (err) {
-                return { error: String(err) };
-              }
-            },
-            { url: api.url, authorization: auth },
-          ),
-        );
-      const auth = await api.auth();
-      const ok = (await call(allowed.origin)) as { status: number; requestId: string | null; body: any };
-      expect(ok.status).toBe(200);
-      expect(ok.body).toEqual({ data: { viewer: { subject: "admin@demo.test" } } });
-      expect(ok.requestId).toMatch(/^[\w-]{8,}$/);
-      const refused = (await call(other.origin)) as { error?: string };
-      expect(refused.error).toMatch(/Failed to fetch/);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
-  },
-);
+browserTest("from a page on another port in headless Chromium", 120_000, async () => {
+  const { context, close } = await launchChromium("cors", { timeout: 30_000 });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const call = (origin: string) =>
+      page.goto(origin).then(() =>
+        page.evaluate(
+          async ({ url, authorization }) => {
+            try {
+              const res = await fetch(url, {
+                method: "POST",
+                credentials: "include",
+                headers: { "content-type": "application/json", authorization },
+                body: JSON.stringify({ query: "{ viewer { subject } }" }),
+              });
+              return { status: res.status, requestId: res.headers.get("x-request-id"), body: await res.json() };
+            } catch (err) {
+              return { error: String(err) };
+            }
+          },
+          { url: api.url, authorization: auth },
+        ),
+      );
+    const auth = await api.auth();
+    const ok = (await call(allowed.origin)) as { status: number; requestId: string | null; body: any };
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ data: { viewer: { subject: "admin@demo.test" } } });
+    expect(ok.requestId).toMatch(/^[\w-]{8,}$/);
+    const refused = (await call(other.origin)) as { error?: string };
+    expect(refused.error).toMatch(/Failed to fetch/);
+  } finally {
+    await close();
+  }
+});

@@ -5,21 +5,19 @@
  * API), the trash restores a row, and an operation's audit trail shows. It loads nothing from elsewhere.
  * Screenshots go to test-results/dashboard/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signToken } from "../../src/auth/token.js";
 import { mountDashboard } from "../../src/server/dashboard.js";
+import { browserTest, hasChromium, launchChromium, type Chromium } from "../support/chromium.js";
 import { startTestApi, TEST_SECRET, type TestApi } from "../support/api.js";
 import { onPostgres } from "../support/db.js";
 import { must } from "../support/graph.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
 const SHOTS = fileURLToPath(
   new URL(`../../test-results/dashboard/${onPostgres ? "postgres" : "pglite"}/`, import.meta.url),
 );
@@ -29,7 +27,7 @@ let api: TestApi;
 let origin: string;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Chromium | undefined;
 const problems: string[] = [];
 /** Batches from this number on wait for `release` (the cancel test holds an operation RUNNING). */
 let holdFrom = Infinity;
@@ -71,14 +69,8 @@ beforeAll(async () => {
   // The test server is built without the dashboard's demo token; the page is given one as an operator would.
   origin = new URL(api.url).origin;
   mkdirSync(SHOTS, { recursive: true });
-  profile = mkdtempSync(join(tmpdir(), "dashboard-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: TIMEOUT,
-    viewport: { width: 1400, height: 1000 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
+  browser = await launchChromium("dashboard", { timeout: TIMEOUT, viewport: { width: 1400, height: 1000 } });
+  context = browser.context;
   context.setDefaultTimeout(TIMEOUT);
   context.on("request", (r) => {
     if (!r.url().startsWith(origin) && !r.url().startsWith(origin.replace("http", "ws"))) foreign.push(r.url());
@@ -101,20 +93,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await api?.close();
 });
 
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  test.skipIf(!hasChromium)(
-    `${name}${hasChromium ? "" : ` (skipped: ${CHROMIUM} not installed)`}`,
-    { timeout: 120_000 },
-    fn,
-  );
+const dashboardTest = (name: string, fn: () => Promise<void>) => browserTest(name, 120_000, fn);
 
 describe("the operations dashboard in Chromium", () => {
-  browserTest("renders the health report: a bar per table, figures and recommendations", async () => {
+  dashboardTest("renders the health report: a bar per table, figures and recommendations", async () => {
     const report = (await must(api, `{ healthReport { tables { table entityType } recommendations { message } } }`))
       .healthReport;
     const rows = page.locator("#tables .table-row");
@@ -132,21 +118,23 @@ describe("the operations dashboard in Chromium", () => {
     expect(foreign).toEqual([]);
   });
 
-  browserTest("a bulk operation started elsewhere: its progress bar moves to 100% over the subscription", async () => {
-    const { project } = await newTasks(10);
-    // Held PENDING until the page shows it at 0%, so the whole run is watched.
-    await api.services.runner.stop();
-    const op = (
-      await must(api, `mutation($p: ID!) { bulkSoftDelete(filter: { type: Task, projectId: $p }) { id } }`, {
-        p: project,
-      })
-    ).bulkSoftDelete.id;
-    await page.click("#refresh");
-    const bar = page.locator(`tr[data-op="${op}"] .progress`);
-    await bar.waitFor();
-    // Record every value the bar takes, as the subscription's events re-render it.
-    // (A string: the test's tsconfig has no DOM types.)
-    await page.evaluate(`{
+  dashboardTest(
+    "a bulk operation started elsewhere: its progress bar moves to 100% over the subscription",
+    async () => {
+      const { project } = await newTasks(10);
+      // Held PENDING until the page shows it at 0%, so the whole run is watched.
+      await api.services.runner.stop();
+      const op = (
+        await must(api, `mutation($p: ID!) { bulkSoftDelete(filter: { type: Task, projectId: $p }) { id } }`, {
+          p: project,
+        })
+      ).bulkSoftDelete.id;
+      await page.click("#refresh");
+      const bar = page.locator(`tr[data-op="${op}"] .progress`);
+      await bar.waitFor();
+      // Record every value the bar takes, as the subscription's events re-render it.
+      // (A string: the test's tsconfig has no DOM types.)
+      await page.evaluate(`{
       const seen = (window.seen = []);
       const record = () => {
         const v = document.querySelector('tr[data-op="${op}"] .progress')?.getAttribute("data-progress");
@@ -155,23 +143,24 @@ describe("the operations dashboard in Chromium", () => {
       record();
       new MutationObserver(record).observe(document.getElementById("operations"), { subtree: true, childList: true });
     }`);
-    expect(await bar.getAttribute("data-progress")).toBe("0");
-    api.services.runner.start();
-    await page.waitForSelector(`tr[data-op="${op}"] .progress[data-progress="100"]`);
-    // The last batch's event (all rows processed, still RUNNING) can arrive before the one that ends the operation.
-    await page.waitForSelector(`tr[data-op="${op}"] .status-SUCCEEDED`);
-    const seen = (await page.evaluate("window.seen")) as string[];
-    // It moved: at least one value between 0 and 100 was shown before 100 (5 batches, 150 ms apart).
-    expect(
-      seen.map(Number).some((v) => v > 0 && v < 100),
-      seen.join(","),
-    ).toBe(true);
-    expect(seen.at(-1)).toBe("100");
-    expect((await opStatus(op)).processed).toBe(10);
-    await page.screenshot({ path: join(SHOTS, "bulk-done.png"), fullPage: true });
-  });
+      expect(await bar.getAttribute("data-progress")).toBe("0");
+      api.services.runner.start();
+      await page.waitForSelector(`tr[data-op="${op}"] .progress[data-progress="100"]`);
+      // The last batch's event (all rows processed, still RUNNING) can arrive before the one that ends the operation.
+      await page.waitForSelector(`tr[data-op="${op}"] .status-SUCCEEDED`);
+      const seen = (await page.evaluate("window.seen")) as string[];
+      // It moved: at least one value between 0 and 100 was shown before 100 (5 batches, 150 ms apart).
+      expect(
+        seen.map(Number).some((v) => v > 0 && v < 100),
+        seen.join(","),
+      ).toBe(true);
+      expect(seen.at(-1)).toBe("100");
+      expect((await opStatus(op)).processed).toBe(10);
+      await page.screenshot({ path: join(SHOTS, "bulk-done.png"), fullPage: true });
+    },
+  );
 
-  browserTest("Cancel stops a running operation; Restore brings back what it deleted", async () => {
+  dashboardTest("Cancel stops a running operation; Restore brings back what it deleted", async () => {
     const { project, tasks } = await newTasks(10);
     await api.services.runner.stop();
     const op = (
@@ -208,7 +197,7 @@ describe("the operations dashboard in Chromium", () => {
     expect(live.project.tasks.totalCount).toBe(tasks.length);
   });
 
-  browserTest("the trash restores a deleted row; the audit trail of its operation shows", async () => {
+  dashboardTest("the trash restores a deleted row; the audit trail of its operation shows", async () => {
     const { tasks } = await newTasks(1);
     const del = await must(api, `mutation($id: ID!) { softDelete(id: $id, reason: "dashboard") { operationId } }`, {
       id: tasks[0],

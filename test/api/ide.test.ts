@@ -4,17 +4,17 @@
  * this origin, checked statically by a crawler and live in a headless Chromium (Debian's /usr/bin/chromium),
  * which runs a query over HTTP and a subscription over graphql-ws through the UI.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runInNewContext } from "node:vm";
 import express from "express";
-import { chromium, type Locator, type Request } from "playwright-core";
+import type { Locator, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, validate, type OperationDefinitionNode } from "graphql";
 import { IDE_STATIC_PATH, mountIde } from "../../src/server/ide.js";
 import { IDE_DOCUMENT } from "../../src/server/ide-document.js";
+import { browserTest, launchChromium } from "../support/chromium.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 
 let api: TestApi;
@@ -297,34 +297,13 @@ describe("offline", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // The IDE in a real browser.
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
 const TIMEOUT = 30_000;
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  test.skipIf(!hasChromium)(
-    `${name}${hasChromium ? "" : ` (skipped: ${CHROMIUM} not installed)`}`,
-    { timeout: 4 * TIMEOUT },
-    fn,
-  );
+const ideTest = (name: string, fn: () => Promise<void>) => browserTest(name, 4 * TIMEOUT, fn);
 
 /** A fresh headless Chromium with one page, recording what the browser requests and what goes wrong. */
 async function openBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), "ide-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: TIMEOUT,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium("ide", { timeout: TIMEOUT });
+  const { context } = browser;
   context.setDefaultTimeout(TIMEOUT);
   const log = {
     requests: [] as string[],
@@ -416,10 +395,7 @@ async function openBrowser() {
         requests: log.requests.slice(-10),
       }),
     result: async () => squash(await page.locator(".result-window").innerText()),
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close: browser.close,
   };
   return ide;
 }
@@ -427,7 +403,7 @@ async function openBrowser() {
 const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 
 describe("in headless Chromium", () => {
-  browserTest(
+  ideTest(
     "the IDE renders, loads only from this server and runs a query and a subscription through the UI",
     async () => {
       const ide = await openBrowser();
@@ -497,7 +473,7 @@ describe("in headless Chromium", () => {
     },
   );
 
-  browserTest(
+  ideTest(
     "with initialHeaders the IDE starts with them: the schema loads and a query runs without typing a header",
     async () => {
       // The IDE mounted with initialHeaders, as the server does in development; /graphql is forwarded to the API.
