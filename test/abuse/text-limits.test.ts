@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { query } from "../support/db.js";
-import { codeOf, must } from "../support/graph.js";
+import { codeOf, must, projectWithTasks } from "../support/graph.js";
 import { wsClient, wsExec } from "../support/ws.js";
 
 let api: TestApi;
@@ -18,24 +18,11 @@ afterAll(() => api?.close());
 
 const auditRows = async () => (await query<{ n: number }>(api.db.db, `SELECT count(*)::int AS n FROM audit_log`))[0]!.n;
 
-async function projectWithTasks(n: number) {
-  const slug = `text-${Math.random().toString(36).slice(2, 10)}`;
-  const p = await must(api, `mutation($s: String!) { createProject(input: { slug: $s, name: "t" }) { id } }`, {
-    s: slug,
-  });
-  await query(
-    api.db.db,
-    `INSERT INTO tasks (organization_id, project_id, title, created_by)
-     SELECT organization_id, id, 'task ' || g, 'seed' FROM projects, generate_series(1, ${n}) g WHERE slug = '${slug}'`,
-  );
-  return p.createProject.id as string;
-}
-
 const SOFT_DELETE = `mutation($id: ID!, $r: String) { softDelete(id: $id, reason: $r) { operationId } }`;
 
 describe("text limits", () => {
   test("a reason beyond MAX_REASON_LENGTH is BAD_USER_INPUT (variables, inline, bulk, WebSocket) and changes nothing", async () => {
-    const project = await projectWithTasks(3);
+    const project = await projectWithTasks(api, 3, "text");
     const before = await auditRows();
     const long = "x".repeat(101);
     const viaVariables = await api.http(SOFT_DELETE, { id: project, r: long });
@@ -62,7 +49,7 @@ describe("text limits", () => {
   });
 
   test("every other string input is bounded by MAX_TEXT_LENGTH, inside input objects too", async () => {
-    const project = await projectWithTasks(0);
+    const project = await projectWithTasks(api, 0, "text");
     const r = await api.http(
       `mutation($p: ID!, $d: String) { createTask(input: { projectId: $p, title: "t", description: $d }) { id } }`,
       { p: project, d: "y".repeat(501) },
@@ -97,7 +84,7 @@ describe("text limits", () => {
   });
 
   test("a cascaded operation's reason is stored once in the audit trail, not once per row", async () => {
-    const project = await projectWithTasks(30);
+    const project = await projectWithTasks(api, 30, "text");
     const reason = "r".repeat(100);
     const op = (await must(api, SOFT_DELETE, { id: project, r: reason })).softDelete.operationId as string;
     const [stored] = await query<{ entries: number; chars: number }>(

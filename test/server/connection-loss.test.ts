@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type PostgresBulkEvents } from "../../src/engine/bulk/index.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { onPostgres, query } from "../support/db.js";
-import { must } from "../support/graph.js";
+import { must, projectWithTasks } from "../support/graph.js";
 
 const ROWS = 240;
 
@@ -20,20 +20,6 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A project of `ROWS` tasks (inserted in one statement), in organization `demo`. */
-async function bigProject(api: TestApi) {
-  const slug = `conn-${Math.random().toString(36).slice(2, 10)}`;
-  const p = await must(api, `mutation($s: String!) { createProject(input: { slug: $s, name: "c" }) { id } }`, {
-    s: slug,
-  });
-  await query(
-    api.db.db,
-    `INSERT INTO tasks (organization_id, project_id, title, created_by)
-     SELECT organization_id, id, 'task ' || g, 'seed' FROM projects, generate_series(1, ${ROWS}) g WHERE slug = '${slug}'`,
-  );
-  return p.createProject.id as string;
 }
 
 const opState = (api: TestApi, id: string) =>
@@ -59,7 +45,7 @@ describe.skipIf(!onPostgres)(
     });
 
     async function startBulk(): Promise<string> {
-      const project = await bigProject(api);
+      const project = await projectWithTasks(api, ROWS, "conn");
       const op = await must(
         api,
         `mutation($p: ID!) { bulkSoftDelete(filter: { type: Task, projectId: $p }, reason: "conn") { id } }`,

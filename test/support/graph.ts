@@ -1,6 +1,7 @@
 /** Builds a small, known graph through the API, for read-path tests. */
 import { expect } from "vitest";
 import type { TestApi } from "./api.js";
+import { query } from "./db.js";
 
 let seq = 0;
 
@@ -71,4 +72,21 @@ export async function buildGraph(api: TestApi) {
     goneAssignment,
     unassigned,
   };
+}
+
+/**
+ * A new project (its slug starts with `prefix`) created through the API, with `n` tasks inserted in one
+ * statement; returns the project's global id.
+ */
+export async function projectWithTasks(api: TestApi, n: number, prefix = "p"): Promise<string> {
+  const slug = `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+  const p = await must(api, `mutation($s: String!) { createProject(input: { slug: $s, name: "p" }) { id } }`, {
+    s: slug,
+  });
+  await query(
+    api.db.db,
+    `INSERT INTO tasks (organization_id, project_id, title, created_by)
+     SELECT organization_id, id, 'task ' || g, 'seed' FROM projects, generate_series(1, ${n}) g WHERE slug = '${slug}'`,
+  );
+  return p.createProject.id as string;
 }
