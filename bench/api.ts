@@ -6,14 +6,15 @@
  *    (generate_series, fixed random seed), about 10% of every soft-deletable table deleted, then VACUUM ANALYZE.
  * 2. Starts the built server (`dist/src/server/main.js`: run `npm run build` first) as a child process on
  *    127.0.0.1, so the load generator never shares the server's event loop.
- * 3. Starts a second instance with READ_COMPILER=off (the resolvers and their DataLoaders) and the peer, PostGraphile
+ * 3. Starts a second instance with READ_COMPILER=off (the resolvers and their DataLoaders), a third with
+ *    ROW_LEVEL_SECURITY=false (what row-level security costs a read), and the peer, PostGraphile
  *    v4 + @graphile-contrib/pg-omit-archived (bench/peers/postgraphile, its own package.json and lockfile, installed
  *    there with `npm ci` on first run; not a dependency of the server), all on the same database.
  * 4. Reads side by side, in BENCH_ROUNDS alternating rounds (every read once per round, in turn, so the load of other
  *    processes on a shared machine falls on all alike): the spec's nested read projects → tasks → comments → author
- *    through this server, PostGraphile, hand-written SQL (set-based, through a pg pool) and READ_COMPILER=off; then
- *    the 10 × 10 × 10 page with totalCount at each level and the author's name through this server, PostGraphile and
- *    READ_COMPILER=off. Every answer is checked against the shape of this server's answer.
+ *    through this server, PostGraphile, hand-written SQL (set-based, through a pg pool), READ_COMPILER=off and
+ *    ROW_LEVEL_SECURITY=false; then the 10 × 10 × 10 page with totalCount at each level and the author's name through
+ *    this server, PostGraphile, READ_COMPILER=off and ROW_LEVEL_SECURITY=false. Every answer is checked against the shape of this server's answer.
  * 5. softDelete/restore pairs through this server, each pair on a task no other pair touches.
  *    Every response is checked: a GraphQL error counts as an error even when the HTTP status is 200.
  * 6. Prints the tables and writes them to the "## bench:api" section of BENCHMARKS.md.
@@ -913,7 +914,16 @@ async function sqlBaselineWorkload(
   }
 }
 
-type ReadKey = "compiledBig" | "resolversBig" | "peerBig" | "sql" | "compiledPage" | "resolversPage" | "peerPage";
+type ReadKey =
+  | "compiledBig"
+  | "resolversBig"
+  | "noRlsBig"
+  | "peerBig"
+  | "sql"
+  | "compiledPage"
+  | "resolversPage"
+  | "noRlsPage"
+  | "peerPage";
 type ReadRound = Record<ReadKey, Workload>;
 /** The read workloads of one round, in the order they run. */
 const READ_KINDS: { key: ReadKey; label: string }[] = [
@@ -921,9 +931,11 @@ const READ_KINDS: { key: ReadKey; label: string }[] = [
   { key: "peerBig", label: "nested read: PostGraphile v4" },
   { key: "sql", label: "nested read: hand-written SQL" },
   { key: "resolversBig", label: "nested read: this server, READ_COMPILER=off" },
+  { key: "noRlsBig", label: "nested read: this server, ROW_LEVEL_SECURITY=false" },
   { key: "compiledPage", label: "10×10×10 page: this server" },
   { key: "peerPage", label: "10×10×10 page: PostGraphile v4" },
   { key: "resolversPage", label: "10×10×10 page: this server, READ_COMPILER=off" },
+  { key: "noRlsPage", label: "10×10×10 page: this server, ROW_LEVEL_SECURITY=false" },
 ];
 
 const median = (xs: number[]) => {
@@ -1016,6 +1028,11 @@ function renderReads(r: Report): string[] {
     `- nested read, this server ÷ hand-written SQL: ${ratio("compiledBig", "sql")}`,
     `- nested read, this server ÷ READ_COMPILER=off: ${ratio("compiledBig", "resolversBig")}`,
     `- 10×10×10 page, this server ÷ PostGraphile: ${ratio("compiledPage", "peerPage")}`,
+    `- What row-level security costs a read (this server ÷ the same with ROW_LEVEL_SECURITY=false; each statement ` +
+      `then goes with its \`set_config\` in one simple-protocol round trip, src/db/scoped-queries.ts): nested read ` +
+      `${ratio("compiledBig", "noRlsBig")}; 10×10×10 page ${ratio("compiledPage", "noRlsPage")}. PostgreSQL CPU ` +
+      `per nested read ${ms(agg("compiledBig").cpu.postgres)} ms with RLS, ${ms(agg("noRlsBig").cpu.postgres)} ms ` +
+      `without.`,
     `- 10×10×10 page, this server ÷ READ_COMPILER=off: ${ratio("compiledPage", "resolversPage")}`,
     `- PostgreSQL CPU per nested read: ${ms(agg("compiledBig").cpu.postgres)} ms compiled, ` +
       `${ms(agg("resolversBig").cpu.postgres)} ms through the resolvers, ${ms(agg("peerBig").cpu.postgres)} ms for ` +
@@ -1126,6 +1143,7 @@ async function main(): Promise<void> {
   await monitor.connect();
   let server: Server | undefined;
   let resolversServer: Server | undefined;
+  let noRlsServer: Server | undefined;
   let peer: Server | undefined;
   const stopServer = () => {
     for (const s of [server, resolversServer, peer]) s?.child.kill("SIGTERM");
@@ -1161,6 +1179,7 @@ async function main(): Promise<void> {
 
     say("starting the same server with READ_COMPILER=off, and the PostGraphile peer");
     resolversServer = await startServer(url, secret, { READ_COMPILER: "off" });
+    noRlsServer = await startServer(url, secret, { ROW_LEVEL_SECURITY: "false" });
     peer = await startPeer(url);
     const bigShape = shape(first.body.data);
     const page = await postGraphql(server.endpoint, token, PAGE_READ);
@@ -1172,6 +1191,8 @@ async function main(): Promise<void> {
     };
     await check(resolversServer.endpoint, NESTED_READ, bigShape, "READ_COMPILER=off, nested read,");
     await check(resolversServer.endpoint, PAGE_READ, pageShape, "READ_COMPILER=off, page,");
+    await check(noRlsServer.endpoint, NESTED_READ, bigShape, "ROW_LEVEL_SECURITY=false, nested read,");
+    await check(noRlsServer.endpoint, PAGE_READ, pageShape, "ROW_LEVEL_SECURITY=false, page,");
     await check(peer.endpoint, PEER_NESTED_READ, bigShape, "PostGraphile, nested read,");
     await check(peer.endpoint, PEER_PAGE_READ, pageShape, "PostGraphile, page,");
 
@@ -1187,7 +1208,13 @@ async function main(): Promise<void> {
           r.sql = await sqlBaselineWorkload(url, orgId, expected, monitor, READ_DURATION_S, warmup);
           continue;
         }
-        const target = kind.key.startsWith("peer") ? peer : kind.key.startsWith("resolvers") ? resolversServer : server;
+        const target = kind.key.startsWith("peer")
+          ? peer
+          : kind.key.startsWith("resolvers")
+            ? resolversServer
+            : kind.key.startsWith("noRls")
+              ? noRlsServer
+              : server;
         const big = kind.key.endsWith("Big");
         const query = kind.key.startsWith("peer")
           ? big
@@ -1211,6 +1238,7 @@ async function main(): Promise<void> {
     }
     await peer.stop();
     await resolversServer.stop();
+    await noRlsServer.stop();
     const read = { ...aggregate(rounds.map((r) => r.compiledBig)), name: "(a) GraphQL nested read" };
     const baseline = { ...aggregate(rounds.map((r) => r.sql)), name: "(c) SQL baseline: read (a) through pg" };
     say(`(b) softDelete + restore, ${WARMUP_S} + ${DURATION_S} s`);
@@ -1259,6 +1287,7 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
     await resolversServer?.stop();
+    await noRlsServer?.stop();
     await peer?.stop();
     await monitor.end();
   }

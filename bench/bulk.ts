@@ -19,7 +19,9 @@
  *    (b) baseline: the same keyset batches by hand, one transaction each: `SELECT id … AND id > $last ORDER BY id
  *        LIMIT 10000`, `WITH changed AS (UPDATE … WHERE id = ANY($1) AND deleted_at IS NULL RETURNING id) INSERT
  *        INTO audit_log … SELECT … FROM changed`, and a progress UPDATE of a bulk_operations row.
- *    Rounds alternate which of (a) and (b) runs first; BENCH_ROUNDS rounds per size, medians kept.
+ *    (c) the API again with the audit hash chain off and with row-level security off (ROW_LEVEL_SECURITY=false),
+ *        each on its own fresh copy (bench/support/variants.ts).
+ *    Rounds rotate which side runs first; BENCH_ROUNDS rounds per size, medians kept.
  * 3. After every run it reads the copy's scan counters of task_assignments (how many sequential scans each side
  *    made), then checks: processed = rows (the operation row and the terminal event), one SOFT_DELETE audit entry
  *    per row under the operation id, every row deleted by that operation and none left live.
@@ -29,6 +31,7 @@
  * BENCH_ROUNDS (default 2), BENCH_BATCH_SIZE (default 10000).
  */
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
+import { prepareVariant, type Variant, VARIANTS, variantTable } from "./support/variants.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -428,7 +431,7 @@ interface Server {
 }
 
 /** `node dist/src/server/main.js` on 127.0.0.1 and a free port; resolves once it prints its URL. */
-async function startServer(url: string, secret: string): Promise<Server> {
+async function startServer(url: string, secret: string, env: Record<string, string> = {}): Promise<Server> {
   if (!existsSync(SERVER_ENTRY))
     throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (\`npm run bench:bulk\` does)`);
   const child = spawn(process.execPath, [SERVER_ENTRY], {
@@ -444,6 +447,7 @@ async function startServer(url: string, secret: string): Promise<Server> {
       SEED_DEMO: "false",
       LOG_LEVEL: "silent",
       BULK_BATCH_SIZE: String(BATCH_SIZE),
+      ...env,
     },
   });
   let output = "";
@@ -539,10 +543,11 @@ interface Run {
   memory?: { idleRss: number; peak: number; events: number; queuedToFinished: number };
 }
 
-async function apiRun(seeded: Seeded, label: string): Promise<Run> {
+async function apiRun(seeded: Seeded, label: string, variant: Variant = "default"): Promise<Run> {
   const url = await freshCopy(seeded.set.template);
+  await prepareVariant(url, variant);
   const secret = randomBytes(32).toString("base64url");
-  const server = await startServer(url, secret);
+  const server = await startServer(url, secret, variant === "no-rls" ? { ROW_LEVEL_SECURITY: "false" } : {});
   const pid = server.child.pid!;
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
@@ -712,8 +717,11 @@ function median(values: number[]): number {
 
 interface SizeResult {
   seeded: Seeded;
+  /** The default variant's runs (`variants.default`). */
   api: Run[];
   baseline: Run[];
+  /** The API in each variant: everything on, audit rows not hashed, RLS off. */
+  variants: Record<Variant, Run[]>;
 }
 
 interface Report {
@@ -820,6 +828,20 @@ function renderSection(r: Report): string {
     "|---:|---|---:|---|---:|---:|---:|---:|---:|",
     ...lines,
     "",
+    "### What the audit hash chain and row-level security cost",
+    "",
+    `The same bulk soft delete through the API in each variant, each on a fresh copy, in the same rounds (median ` +
+      `rows/s). "Audit rows not hashed": the copy's chain trigger disabled, so audit rows are written as before the ` +
+      `chain. "RLS off": the server runs with ROW_LEVEL_SECURITY=false, so its transactions send no role or ` +
+      `organization setting and run as the bench's superuser connection. The cost column is how much faster the ` +
+      `variant is than the default, i.e. what the feature costs.`,
+    "",
+    ...variantTable(
+      r.results.map((s) => `${num(s.seeded.set.rows)} rows`),
+      (v, size) => r.results.find((s) => `${num(s.seeded.set.rows)} rows` === size)!.variants[v].map(rate),
+      num,
+    ),
+    "",
     "| rows | server RSS idle, MB | largest VmRSS sampled, MB | largest VmRSS, first → second half, MB | peak RSS (VmHWM), MB | progress events |",
     "|---:|---:|---:|---:|---:|---:|",
     memRow(small),
@@ -911,7 +933,10 @@ async function main(): Promise<void> {
     ).rows[0]!.v.split(" ")[0]!,
   }));
 
-  const results: SizeResult[] = seededSets.map((seeded) => ({ seeded, api: [], baseline: [] }));
+  const results: SizeResult[] = seededSets.map((seeded) => {
+    const variants: Record<Variant, Run[]> = { default: [], "no-chain": [], "no-rls": [] };
+    return { seeded, api: variants.default, baseline: [], variants };
+  });
   const show = (label: string, r: Run) =>
     say(
       `${label}: ${num(r.rows)} rows in ${num(r.seconds, 2)} s = ${num(rate(r))} rows/s, ${r.batches} batches, ` +
@@ -925,12 +950,12 @@ async function main(): Promise<void> {
       for (let round = 1; round <= ROUNDS; round++) {
         const rows = num(result.seeded.set.rows);
         const sides = [
-          async () => {
-            const label = `${rows} rows, round ${round}, API`;
-            const r = await apiRun(result.seeded, label);
-            result.api.push(r);
+          ...VARIANTS.map((variant) => async () => {
+            const label = `${rows} rows, round ${round}, API${variant === "default" ? "" : ` (${variant})`}`;
+            const r = await apiRun(result.seeded, label, variant);
+            result.variants[variant].push(r);
             show(label, r);
-          },
+          }),
           async () => {
             const label = `${rows} rows, round ${round}, SQL baseline`;
             const r = await baselineRun(result.seeded, label);
@@ -938,8 +963,8 @@ async function main(): Promise<void> {
             show(label, r);
           },
         ];
-        if (round % 2 === 0) sides.reverse();
-        for (const side of sides) await side();
+        // Rotate which side runs first, so none always runs on the warmest (or most loaded) machine.
+        for (let i = 0; i < sides.length; i++) await sides[(i + round - 1) % sides.length]!();
       }
     }
   } finally {

@@ -13,7 +13,8 @@
  *    (b) baseline: one transaction of hand-written `WITH changed AS (UPDATE … RETURNING id) INSERT INTO audit_log …
  *        RETURNING entity_id` statements, one per relation per level, each level given the ids the previous one
  *        returned (as the engine does); then the restore likewise by deletion_operation_id.
- *    Rounds alternate which of (a) and (b) runs first; each is repeated BENCH_ROUNDS times and the median is kept.
+ *    (c) the API again with the audit hash chain off and with row-level security off (bench/support/variants.ts).
+ *    Rounds rotate which side runs first; each is repeated BENCH_ROUNDS times and the median is kept.
  * 3. After every delete and restore it checks the subtree: every live row deleted by that operation and exactly
  *    those restored (the earlier deletions keep theirs), one audit entry per changed row, and no live row under a
  *    deleted parent anywhere.
@@ -26,6 +27,7 @@
  * BENCH_ROUNDS (default 3).
  */
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
+import { prepareVariant, type Variant, VARIANTS, variantTable } from "./support/variants.js";
 import "reflect-metadata";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -448,12 +450,13 @@ async function post(endpoint: string, token: string, query: string, variables: R
   return body.data!;
 }
 
-async function apiRound(url: string, seeded: Seeded, label: string): Promise<Round> {
+async function apiRound(url: string, seeded: Seeded, label: string, variant: Variant = "default"): Promise<Round> {
+  await prepareVariant(url, variant);
   let statements = 0;
   const handle = await connect({ url, poolMax: 10, logger: { logQuery: () => void statements++ } });
   const secret = randomBytes(32).toString("base64url");
-  // Engine defaults; the bulk runner is not started (nothing here queues bulk work).
-  const services = createServices(handle);
+  // Engine defaults (but for the variant); the bulk runner is not started (nothing here queues bulk work).
+  const services = createServices(handle, { engine: { rowLevelSecurity: variant !== "no-rls" } });
   const app = await createApp({
     handle,
     engine: services.engine,
@@ -664,6 +667,8 @@ interface Report {
   subtree: SubtreeState;
   api: Round[];
   baseline: Round[];
+  /** The API again with the audit hash chain off, and with row-level security off. */
+  variants: Record<Variant, Round[]>;
   seconds: number;
 }
 
@@ -730,6 +735,21 @@ function renderSection(r: Report): string {
     "| operation | rows | median s | rows/s (median) | each round, s | PostgreSQL CPU s | Node CPU s | statements | API / baseline |",
     "|---|---:|---:|---:|---|---:|---:|---:|---:|",
     ...table,
+    "",
+    "### What the audit hash chain and row-level security cost",
+    "",
+    `The same delete and restore through the API in each variant, each on a fresh copy, in the same rounds ` +
+      `(median of ${r.variants.default.length}; the order of the sides rotates each round). "Audit rows not ` +
+      `hashed": the copy's chain trigger disabled, so audit rows are written as before the chain. "RLS off": the ` +
+      `engine sends no role or organization setting, so its transactions run as the bench's superuser connection ` +
+      `(the policies are bypassed, and the set_config statement per transaction is not sent). The cost column is ` +
+      `how much faster the variant is than the default, i.e. what the feature costs.`,
+    "",
+    ...variantTable(
+      ["delete", "restore"],
+      (v, op) => r.variants[v].map((x) => rate(x[op as "delete" | "restore"])),
+      num,
+    ),
     "",
     `- Target: the API at least ${TARGET_RATIO} × the hand-written SQL's rows/s. ` +
       figures.map((f) => `${f.kind}: ${num(f.ratio, 2)} (${f.ratio >= TARGET_RATIO ? "met" : "not met"})`).join("; ") +
@@ -806,8 +826,9 @@ async function main(): Promise<void> {
     }),
   );
 
-  const api: Round[] = [];
   const baseline: Round[] = [];
+  const variants: Record<Variant, Round[]> = { default: [], "no-chain": [], "no-rls": [] };
+  const api = variants.default;
   const show = (label: string, r: Round) =>
     say(
       `${label}: delete ${num(r.delete.seconds, 2)} s = ${num(r.delete.rows / r.delete.seconds)} rows/s ` +
@@ -817,12 +838,12 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       const sides = [
-        async () => {
-          const label = `round ${round} API`;
-          const r = await apiRound(await freshCopy(), seeded, label);
-          api.push(r);
+        ...VARIANTS.map((variant) => async () => {
+          const label = `round ${round} API${variant === "default" ? "" : ` (${variant})`}`;
+          const r = await apiRound(await freshCopy(), seeded, label, variant);
+          variants[variant].push(r);
           show(label, r);
-        },
+        }),
         async () => {
           const label = `round ${round} SQL baseline`;
           const r = await baselineRound(await freshCopy(), seeded, label);
@@ -830,8 +851,8 @@ async function main(): Promise<void> {
           show(label, r);
         },
       ];
-      if (round % 2 === 0) sides.reverse();
-      for (const side of sides) await side();
+      // Rotate which side runs first, so none always runs on the warmest (or most loaded) machine.
+      for (let i = 0; i < sides.length; i++) await sides[(i + round - 1) % sides.length]!();
     }
   } finally {
     await dropCopy();
@@ -848,6 +869,7 @@ async function main(): Promise<void> {
     subtree,
     api,
     baseline,
+    variants,
     seconds: (performance.now() - started) / 1000,
   };
   const section = renderSection(report);

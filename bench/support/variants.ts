@@ -1,0 +1,64 @@
+/**
+ * The defence-in-depth variants a bench measures the API in, side by side in one run: everything on (the
+ * default), the audit hash chain off, row-level security off. Each runs on its own fresh database copy.
+ */
+import pg from "pg";
+
+export type Variant = "default" | "no-chain" | "no-rls";
+
+export const VARIANTS: readonly Variant[] = ["default", "no-chain", "no-rls"];
+
+export const VARIANT_LABEL: Record<Variant, string> = {
+  default: "API (hash chain and RLS on)",
+  "no-chain": "API, audit rows not hashed",
+  "no-rls": "API, RLS off (ROW_LEVEL_SECURITY=false)",
+};
+
+/**
+ * Prepares a database copy for `variant`: "no-chain" turns the chain trigger off (and lets seq/hash be
+ * null), so audit rows are written exactly as before the hash chain. Only ever on a bench's throw-away copy.
+ */
+export async function prepareVariant(url: string, variant: Variant): Promise<void> {
+  if (variant !== "no-chain") return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain`);
+    await client.query(`ALTER TABLE audit_log ALTER COLUMN seq DROP NOT NULL, ALTER COLUMN hash DROP NOT NULL`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Median of `values`. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * A markdown table: per variant and operation, the median rows/s of its rounds and its cost against the
+ * default: how much faster the variant without the feature is (the feature's cost, in %).
+ */
+export function variantTable(
+  operations: string[],
+  ratesOf: (variant: Variant, operation: string) => number[],
+  num: (n: number, digits?: number) => string,
+): string[] {
+  const lines = [
+    `| variant | ${operations.map((o) => `${o}: rows/s (median)`).join(" | ")} | ${operations.map((o) => `${o}: cost of the feature`).join(" | ")} |`,
+    `|---|${operations.map(() => "---:").join("|")}|${operations.map(() => "---:").join("|")}|`,
+  ];
+  for (const variant of VARIANTS) {
+    const rates = operations.map((o) => median(ratesOf(variant, o)));
+    const costs = operations.map((o, i) => {
+      if (variant === "default") return "–";
+      const base = median(ratesOf("default", o));
+      // The default does more work than the variant: its cost is the share of time the feature adds.
+      return `${num(100 * (rates[i]! / base - 1), 1)}%`;
+    });
+    lines.push(`| ${VARIANT_LABEL[variant]} | ${rates.map((r) => num(r)).join(" | ")} | ${costs.join(" | ")} |`);
+  }
+  return lines;
+}
