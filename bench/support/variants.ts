@@ -15,7 +15,7 @@ export const VARIANT_LABEL: Record<Variant, string> = {
 };
 
 /**
- * Prepares a database copy for `variant`: "no-chain" turns the chain trigger off (and lets seq/hash be
+ * Prepares a database copy for `variant`: "no-chain" turns the chain triggers off (and lets seq/hash be
  * null), so audit rows are written exactly as before the hash chain. Only ever on a bench's throw-away copy.
  */
 export async function prepareVariant(url: string, variant: Variant): Promise<void> {
@@ -24,6 +24,7 @@ export async function prepareVariant(url: string, variant: Variant): Promise<voi
   await client.connect();
   try {
     await client.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain`);
+    await client.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain_head`);
     await client.query(`ALTER TABLE audit_log ALTER COLUMN seq DROP NOT NULL, ALTER COLUMN hash DROP NOT NULL`);
   } finally {
     await client.end();

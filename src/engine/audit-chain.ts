@@ -1,7 +1,7 @@
 /**
  * The audit trail's hash chains, and their verifier.
  *
- * Invariant kept by the database (migration 0003, trigger `audit_log_chain`): the audit rows of one
+ * Invariant kept by the database (migrations 0003 and 0006, triggers `audit_log_chain`, `audit_log_chain_head`): the audit rows of one
  * organization, ordered by `seq`, are numbered base_seq + 1, base_seq + 2, … without gaps, and each row's
  * `hash` is sha256(previous hash ‖ content), where the first row's previous hash is the chain's checkpoint
  * (`audit_chain_heads.base_hash`, 32 zero bytes unless audit rows were ever purged) and the last row is the

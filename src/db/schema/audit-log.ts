@@ -49,9 +49,10 @@ export const auditLog = pgTable(
 );
 
 /**
- * The head of each organization's audit chain: the last `seq` and `hash` written. Writers advance it with
- * one `UPDATE … RETURNING` per audit row, which takes the row lock and, under READ COMMITTED, re-reads the
- * newest committed head after waiting, so concurrent writers of one organization chain in commit order.
+ * The head of each organization's audit chain: the last `seq` and `hash` written. A transaction's first audit
+ * row of an organization locks it (`SELECT … FOR UPDATE`, which under READ COMMITTED returns the newest committed
+ * head after waiting), so concurrent writers of one organization chain in commit order; the head is written back
+ * once per statement (migration 0006).
  * `base_seq`/`base_hash` are the checkpoint a chain starts from (0 and 32 zero bytes until audit rows are
  * ever purged: a purge moves the checkpoint to the last purged row).
  */
