@@ -188,6 +188,36 @@ export const SETTINGS = {
     group: "Server",
     doc: "How long SIGTERM/SIGINT wait for requests and sockets to drain before closing them.",
   }),
+  HTTP_HEADERS_TIMEOUT_MS: setting({
+    schema: int(1000, 600_000),
+    default: "10000",
+    group: "Server",
+    doc: "Longest wait for a request's headers, from the connection's start or the previous response: slow-header (slowloris) and idle sockets are closed after it.",
+  }),
+  HTTP_REQUEST_TIMEOUT_MS: setting({
+    schema: int(1000, 600_000),
+    default: "30000",
+    group: "Server",
+    doc: "Longest wait for a whole request (headers and body) to arrive; at least `HTTP_HEADERS_TIMEOUT_MS`. Streams already answering (SSE) are not cut.",
+  }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: setting({
+    schema: int(0, 600_000),
+    default: "5000",
+    group: "Server",
+    doc: "How long a kept-alive connection may sit idle between requests.",
+  }),
+  WS_MAX_SOCKETS_PER_ADDRESS: setting({
+    schema: int(1, 100_000),
+    default: "50",
+    group: "Server",
+    doc: "WebSockets one client address may hold open at once; more upgrades get 429. Behind a proxy every client shares its address: raise it there.",
+  }),
+  WS_CONNECTION_INIT_TIMEOUT_MS: setting({
+    schema: int(100, 600_000),
+    default: "5000",
+    group: "Server",
+    doc: "How long a WebSocket may stay open without a `connection_init` (its token); then it is closed with 4408.",
+  }),
   SEED_DEMO: setting({
     schema: bool,
     defaultFrom: (env) => (env.NODE_ENV === "production" ? "false" : "true"),

@@ -35,6 +35,7 @@ import { readModel } from "../graphql/compile/read-model.js";
 import { errorLogging, refusalStatus, requestChecks } from "./apollo-plugins.js";
 import { authenticate } from "./authenticate.js";
 import { bodyErrorHandler } from "./body-errors.js";
+import { connectionLimits, httpServerOptions, type ConnectionLimits } from "./connection-limits.js";
 import { cors } from "./cors.js";
 import { mountDashboard, type DashboardOptions } from "./dashboard.js";
 import { sendErrors } from "./error-response.js";
@@ -95,6 +96,8 @@ export interface AppOptions {
   dashboard?: DashboardOptions | undefined;
   /** Token subjects of platform operators (OPERATOR_SUBJECTS): database-wide health figures. @default [] */
   operatorSubjects?: readonly string[];
+  /** HTTP timeouts and WebSocket caps (see connection-limits.ts). @default the settings' defaults */
+  connections?: Partial<ConnectionLimits> | undefined;
 }
 
 export interface App {
@@ -155,7 +158,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const schema = await createSchema(model);
   const orgs = new OrganizationDirectory(opts.handle.db);
   const app = express();
-  const httpServer = createServer(app);
+  const connections = connectionLimits(opts.connections);
+  const httpServer = createServer(httpServerOptions(connections), app);
   const maxBatch = opts.maxBatch ?? 1;
   const metrics = opts.metrics ?? new Metrics();
   metrics.observePool(opts.handle);
@@ -196,6 +200,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     context: (viewer, requestId) => makeContext(opts, viewer, requestId),
     metrics,
     operations: new StreamOperations("websocket", metrics, requestLog),
+    maxSocketsPerAddress: connections.maxSocketsPerAddress,
+    connectionInitTimeoutMs: connections.connectionInitTimeoutMs,
   });
 
   const apollo = new ApolloServer<Context>({

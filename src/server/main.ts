@@ -131,6 +131,13 @@ async function main() {
     metricsEndpoint: { enabled: config.METRICS_PORT === undefined, token: config.METRICS_TOKEN },
     dashboard: demoToken && loopback ? { demoToken } : undefined,
     operatorSubjects: config.OPERATOR_SUBJECTS ?? [],
+    connections: {
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxSocketsPerAddress: config.WS_MAX_SOCKETS_PER_ADDRESS,
+      connectionInitTimeoutMs: config.WS_CONNECTION_INIT_TIMEOUT_MS,
+    },
   });
   let url: string;
   let metricsServer: Awaited<ReturnType<typeof listenMetrics>> | undefined;

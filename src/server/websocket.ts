@@ -3,7 +3,8 @@
  * `connection_init` payload (a bad token closes the socket with 4401), then every operation goes through the
  * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE;
  * each operation is counted and logged when it ends (stream-operations.ts). A frame is at most as large as an HTTP
- * body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into memory.
+ * body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into memory. A socket gets
+ * WS_CONNECTION_INIT_TIMEOUT_MS to authenticate, and one client address at most WS_MAX_SOCKETS_PER_ADDRESS sockets.
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
@@ -24,6 +25,10 @@ export interface WebSocketOptions extends StreamPipelineOptions {
   metrics: Metrics;
   /** Metrics and a log line per operation. */
   operations: StreamOperations;
+  /** WebSockets one client address may hold open; more upgrades are answered 429. */
+  maxSocketsPerAddress: number;
+  /** How long a socket may stay open without `connection_init`; then graphql-ws closes it with 4408. */
+  connectionInitTimeoutMs: number;
 }
 
 /** Largest WebSocket message, as large as an HTTP request body may be. */
@@ -33,8 +38,25 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
   // Upgrades are routed here rather than by `new WebSocketServer({ server })`, which re-emits the HTTP server's
   // errors (EADDRINUSE at listen) as a WebSocket stack trace; `listen()` reports them as one line already.
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  // Counted from the upgrade request until its TCP socket closes, whether or not the upgrade succeeds.
+  const perAddress = new Map<string, number>();
   httpServer.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== path) return void socket.destroy();
+    const address = req.socket.remoteAddress ?? "";
+    const open = perAddress.get(address) ?? 0;
+    if (open >= options.maxSocketsPerAddress) {
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n` +
+          `at most ${options.maxSocketsPerAddress} WebSockets per client address (WS_MAX_SOCKETS_PER_ADDRESS)\n`,
+      );
+      return;
+    }
+    perAddress.set(address, open + 1);
+    socket.once("close", () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
     wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit("connection", ws, req));
   });
   options.metrics.trackWebSockets(wsServer);
@@ -43,6 +65,7 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
   const opOf = (ctx: object, id: string) => live.get(ctx)?.get(id);
   const cleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
         try {
           const params = ctx.connectionParams ?? {};
