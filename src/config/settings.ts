@@ -218,6 +218,18 @@ export const SETTINGS = {
     group: "Server",
     doc: "How long a WebSocket may stay open without a `connection_init` (its token); then it is closed with 4408.",
   }),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: setting({
+    schema: int(1, 10_000),
+    default: "20",
+    group: "Server",
+    doc: "Subscriptions one WebSocket may run at once; one more is answered LIMIT_EXCEEDED (the socket carries on).",
+  }),
+  MAX_SUBSCRIPTIONS_PER_SUBJECT: setting({
+    schema: int(1, 100_000),
+    default: "50",
+    group: "Server",
+    doc: "Subscriptions one token subject may run at once on an instance, over WebSocket and SSE together; one more is answered LIMIT_EXCEEDED.",
+  }),
   SEED_DEMO: setting({
     schema: bool,
     defaultFrom: (env) => (env.NODE_ENV === "production" ? "false" : "true"),

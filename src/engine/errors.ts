@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "RESTRICTED",
   "PARENT_DELETED",
   "RETRYABLE",
+  "LIMIT_EXCEEDED",
   // Apollo's request-level codes (the operation could not be run at all), kept so Apollo Client's links and
   // other clients that key on them (a persisted-query link retries on PERSISTED_QUERY_NOT_FOUND) work unchanged.
   "GRAPHQL_PARSE_FAILED",

@@ -3,7 +3,7 @@ import type { TenantScope } from "../db/tenant-scope.js";
 import type { Role } from "../auth/roles.js";
 import type { OperationContext } from "../engine/context.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
-import type { BulkEvents, BulkQueue } from "../engine/bulk/index.js";
+import type { BulkEvents, BulkQueue, ProgressWatches } from "../engine/bulk/index.js";
 import type { Maintenance } from "../engine/maintenance.js";
 import type { Loaders } from "./loaders.js";
 
@@ -36,4 +36,9 @@ export type Context = {
   operator: boolean;
 };
 
-export type BulkServices = { queue: BulkQueue; events: BulkEvents };
+export type BulkServices = {
+  queue: BulkQueue;
+  events: BulkEvents;
+  /** One read per progress event, shared by every subscriber of an operation. */
+  progress: ProgressWatches;
+};

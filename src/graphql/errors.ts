@@ -49,6 +49,13 @@ export class BadRequestError extends EngineError {
   }
 }
 
+/** A per-connection or per-caller cap is reached (`extensions.limit` names its setting): retry once one ends. */
+export class LimitExceededError extends EngineError {
+  constructor(limit: string, message: string) {
+    super("LIMIT_EXCEEDED", message, { limit });
+  }
+}
+
 /** A persisted or trusted document the server does not hold: the client may retry with the full query. */
 export class PersistedQueryNotFoundError extends EngineError {
   constructor(message = "PersistedQueryNotFound") {

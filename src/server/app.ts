@@ -48,6 +48,7 @@ import { RequestLog } from "./request-log.js";
 import { onlyQueries, readScopeMiddleware } from "./read-routing.js";
 import { sseHandler, SSE_PATH_SUFFIX } from "./sse.js";
 import { StreamOperations } from "./stream-operations.js";
+import { SubscriptionQuota } from "./subscription-quota.js";
 import { trustedDocumentsMiddleware, type TrustedDocuments } from "./trusted-documents.js";
 import { MAX_TOKENS } from "./stream-operation.js";
 import { serveWebSocket } from "./websocket.js";
@@ -193,6 +194,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     trusted: opts.trustedDocuments,
     log: opts.log,
     nodeTypes,
+    quota: new SubscriptionQuota({
+      perConnection: connections.maxSubscriptionsPerConnection,
+      perSubject: connections.maxSubscriptionsPerSubject,
+    }),
   };
   const ws = serveWebSocket(httpServer, GRAPHQL_PATH, {
     ...pipeline,

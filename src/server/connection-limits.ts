@@ -17,6 +17,10 @@ export interface ConnectionLimits {
   maxSocketsPerAddress: number;
   /** Time a WebSocket gets to send `connection_init`. @default `defaultOf("WS_CONNECTION_INIT_TIMEOUT_MS")` */
   connectionInitTimeoutMs: number;
+  /** Subscriptions one WebSocket may run. @default `defaultOf("WS_MAX_SUBSCRIPTIONS_PER_CONNECTION")` */
+  maxSubscriptionsPerConnection: number;
+  /** Subscriptions one subject may run, every transport together. @default `defaultOf("MAX_SUBSCRIPTIONS_PER_SUBJECT")` */
+  maxSubscriptionsPerSubject: number;
 }
 
 export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
@@ -26,6 +30,8 @@ export function connectionLimits(given: Partial<ConnectionLimits> = {}): Connect
     keepAliveTimeoutMs: defaultOf("HTTP_KEEP_ALIVE_TIMEOUT_MS"),
     maxSocketsPerAddress: defaultOf("WS_MAX_SOCKETS_PER_ADDRESS"),
     connectionInitTimeoutMs: defaultOf("WS_CONNECTION_INIT_TIMEOUT_MS"),
+    maxSubscriptionsPerConnection: defaultOf("WS_MAX_SUBSCRIPTIONS_PER_CONNECTION"),
+    maxSubscriptionsPerSubject: defaultOf("MAX_SUBSCRIPTIONS_PER_SUBJECT"),
     ...given,
   };
 }

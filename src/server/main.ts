@@ -137,6 +137,8 @@ async function main() {
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxSocketsPerAddress: config.WS_MAX_SOCKETS_PER_ADDRESS,
       connectionInitTimeoutMs: config.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxSubscriptionsPerConnection: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerSubject: config.MAX_SUBSCRIPTIONS_PER_SUBJECT,
     },
   });
   let url: string;

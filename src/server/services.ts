@@ -12,6 +12,7 @@ import {
   BulkRunner,
   LocalBulkEvents,
   PostgresBulkEvents,
+  ProgressWatches,
   type BulkEvents,
   type RunnerOptions,
 } from "../engine/bulk/index.js";
@@ -71,7 +72,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions =
   return {
     model,
     engine,
-    bulk: { queue, events },
+    bulk: { queue, events, progress: new ProgressWatches(handle.db, events) },
     runner,
     maintenance,
     purge,

@@ -15,7 +15,13 @@ import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../engine/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
-import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
+import {
+  admitSubscription,
+  maskResult,
+  prepareOperation,
+  subscribeSafely,
+  type StreamPipelineOptions,
+} from "./stream-operation.js";
 import type { StreamOperation, StreamOperations } from "./stream-operations.js";
 
 export const SSE_PATH_SUFFIX = "/stream";
@@ -36,6 +42,7 @@ export function sseHandler(options: SseOptions): RequestHandler {
   // Each operation arrives in an HTTP request of its own (in both modes): graphql-sse hands that request to
   // every hook of the operation.
   const live = new WeakMap<object, StreamOperation>();
+  const releases = new WeakMap<object, () => void>();
   const contextOf = (req: { raw: Request; context: { res: { locals: Record<string, unknown> } } }) =>
     options.context(viewers.get(req.raw)!, String(req.context.res.locals.requestId ?? randomUUID()));
   const handler = createHandler<Context>({
@@ -62,9 +69,11 @@ export function sseHandler(options: SseOptions): RequestHandler {
       live.set(req, options.operations.begin(viewers.get(req.raw), requestId));
       const prepared = prepareOperation(params, options);
       // (graphql-sse recognises a result by its `data` key; undefined is left out of the JSON.)
-      return Array.isArray(prepared)
-        ? { data: undefined, errors: prepared }
-        : { ...prepared, contextValue: contextOf(req) };
+      if (Array.isArray(prepared)) return { data: undefined, errors: prepared };
+      const admitted = admitSubscription(prepared, options.quota, viewers.get(req.raw));
+      if (Array.isArray(admitted)) return { data: undefined, errors: admitted };
+      releases.set(req, admitted);
+      return { ...prepared, contextValue: contextOf(req) };
     },
     // prepareOperation has validated already.
     validate: () => [],
@@ -82,6 +91,8 @@ export function sseHandler(options: SseOptions): RequestHandler {
     onComplete: (_ctx, req) => {
       live.get(req)?.end();
       live.delete(req);
+      releases.get(req)?.();
+      releases.delete(req);
     },
   });
   return (req, res, next) => {

@@ -18,12 +18,13 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import type { Logger } from "pino";
-import type { Context } from "../graphql/context.js";
+import type { Context, Viewer } from "../graphql/context.js";
 import { EngineError } from "../engine/errors.js";
 import { toGraphQLError } from "../graphql/errors.js";
 import { checkLimits, type Limits } from "../graphql/limits.js";
 import { maskError } from "../graphql/mask-error.js";
 import { checkRequest } from "../graphql/request-guards.js";
+import type { ConnectionCount, SubscriptionQuota } from "./subscription-quota.js";
 import type { TrustedDocuments } from "./trusted-documents.js";
 
 /** Longest document parsed, in tokens (Apollo's parser over HTTP has the same limit). */
@@ -39,6 +40,8 @@ export interface StreamPipelineOptions {
   log: Logger;
   /** The entity names whose ids clients know as global ids (see MaskOptions). */
   nodeTypes: readonly string[];
+  /** Caps on running subscriptions, shared by the streaming transports. */
+  quota: SubscriptionQuota;
 }
 
 /** What a streaming client sends for one operation (graphql-ws `subscribe` payload, graphql-sse body). */
@@ -119,6 +122,26 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/**
+ * Admits `prepared` against the subscription caps when it is a subscription.
+ * @returns the release to call when the operation ends (a no-op for queries and mutations), or the refusal.
+ */
+export function admitSubscription(
+  prepared: PreparedOperation,
+  quota: SubscriptionQuota,
+  viewer: Viewer | undefined,
+  connection?: ConnectionCount,
+): (() => void) | GraphQLError[] {
+  const operation = getOperationAST(prepared.document, prepared.operationName);
+  if (operation?.operation !== "subscription" || !viewer) return () => {};
+  try {
+    return quota.admit(viewer, connection);
+  } catch (err) {
+    if (err instanceof EngineError) return [toGraphQLError(err)];
+    throw err;
+  }
+}
+
 /** The masked form of `error`, as a GraphQLError (graphql-ws and graphql-sse send GraphQLErrors). */
 function clientError(error: GraphQLError, options: StreamPipelineOptions): GraphQLError {
   const { formatted, unexpected } = maskError(error.toJSON(), error, {
@@ -151,19 +174,31 @@ export function maskResult(result: ExecutionResult, options: StreamPipelineOptio
 
 /**
  * graphql-js `subscribe`, except that an error thrown by the event stream (e.g. NOT_FOUND on its first read)
- * becomes a last result carrying that error, so it is masked and keeps its code like any other.
+ * becomes a last result carrying that error, so it is masked and keeps its code like any other. Not a generator:
+ * `return()` (the client unsubscribed, or its connection closed) reaches the stream at once, even while it waits.
  */
 export async function subscribeSafely(
   args: ExecutionArgs,
-): Promise<AsyncGenerator<ExecutionResult, void, void> | ExecutionResult> {
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const result = await subscribe(args);
   if (!(Symbol.asyncIterator in result)) return result;
-  return (async function* () {
-    try {
-      yield* result;
-    } catch (err) {
-      const original = err instanceof Error ? err : new Error(String(err));
-      yield { errors: [new GraphQLError(original.message, { originalError: original })] };
-    }
-  })();
+  let failed = false;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      if (failed) return { done: true, value: undefined };
+      try {
+        return await result.next();
+      } catch (err) {
+        failed = true;
+        const original = err instanceof Error ? err : new Error(String(err));
+        return { done: false, value: { errors: [new GraphQLError(original.message, { originalError: original })] } };
+      }
+    },
+    return: async () => {
+      await result.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }

@@ -15,7 +15,14 @@ import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../engine/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
-import { maskResult, prepareOperation, subscribeSafely, type StreamPipelineOptions } from "./stream-operation.js";
+import {
+  admitSubscription,
+  maskResult,
+  prepareOperation,
+  subscribeSafely,
+  type StreamPipelineOptions,
+} from "./stream-operation.js";
+import type { ConnectionCount } from "./subscription-quota.js";
 import type { StreamOperation, StreamOperations } from "./stream-operations.js";
 
 export interface WebSocketOptions extends StreamPipelineOptions {
@@ -63,6 +70,9 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
   // The operations of each connection by their graphql-ws id, from subscribe to complete.
   const live = new WeakMap<object, Map<string, StreamOperation>>();
   const opOf = (ctx: object, id: string) => live.get(ctx)?.get(id);
+  // Each connection's running subscriptions, and the release of each admitted one by id.
+  const counts = new WeakMap<object, ConnectionCount>();
+  const releases = new WeakMap<object, Map<string, () => void>>();
   const cleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       connectionInitWaitTimeout: options.connectionInitTimeoutMs,
@@ -86,6 +96,15 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
           op.end();
           return prepared;
         }
+        if (!counts.has(ctx)) counts.set(ctx, { subscriptions: 0 });
+        const admitted = admitSubscription(prepared, options.quota, ctx.extra.viewer, counts.get(ctx));
+        if (Array.isArray(admitted)) {
+          op.sent({ errors: admitted });
+          op.end();
+          return admitted;
+        }
+        if (!releases.has(ctx)) releases.set(ctx, new Map());
+        releases.get(ctx)!.set(id, admitted);
         if (!live.has(ctx)) live.set(ctx, new Map());
         live.get(ctx)!.set(id, op);
         return prepared;
@@ -98,6 +117,8 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
       onComplete: (ctx, id) => {
         opOf(ctx, id)?.end();
         live.get(ctx)?.delete(id);
+        releases.get(ctx)?.get(id)?.();
+        releases.get(ctx)?.delete(id);
       },
       // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
       execute: executeInReadScope,

@@ -1,6 +1,7 @@
 export { BulkQueue, type BulkRequest, type QueueOptions, type TargetId } from "./queue.js";
 export { BulkRunner, type RunnerOptions } from "./runner.js";
 export { LocalBulkEvents, PostgresBulkEvents, type BulkEvents } from "./events.js";
+export { ProgressWatches } from "./progress-watch.js";
 export { countOperations, getOperation, listOperations } from "./store.js";
 export {
   TERMINAL,

@@ -12,13 +12,11 @@ import {
   type ClassType,
   type SubscribeResolverData,
 } from "type-graphql";
-import { runAs } from "../../db/tenant-scope.js";
 import { roleAtLeast } from "../../auth/roles.js";
 import {
   countOperations,
   getOperation,
   listOperations,
-  TERMINAL,
   type BulkOperation as Operation,
   type BulkStatus,
 } from "../../engine/bulk/index.js";
@@ -73,39 +71,38 @@ export const toBulkOperation = (op: Operation): BulkOperation => ({ ...op, ...co
 
 /**
  * The progress stream of one operation: its current state first (so a late subscriber is not left waiting),
- * then a state per change, ending with the terminal state. Events only say "look again"; the row is re-read.
+ * then a state per change, ending with the terminal state. The row is read once per event for all subscribers of
+ * the operation (ProgressWatches); a state equal to the last one sent is not sent again. Not a generator, so that
+ * an unsubscribe ends it at once (a generator waiting for an unchanged state would hold it until the next change).
  */
-async function* progressStream(ctx: Context, id: string): AsyncGenerator<BulkOperationProgress> {
-  let pending = true;
-  let wake: (() => void) | undefined;
-  const off = ctx.bulk.events.onProgress(id, () => {
-    pending = true;
-    wake?.();
-  });
-  try {
-    let last = "";
-    for (;;) {
-      if (!pending) {
-        // A missed notification (e.g. a reconnecting listener) costs at most this long.
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 5000).unref();
-        });
-      }
-      pending = false;
-      // A stream resumes in whichever async context pulls it: it enters its tenant's scope itself.
-      const op = await runAs(ctx.tenant, () => getOperation(ctx.engine.db, id, ctx.op.organizationId));
-      if (!op) throw new NotFoundError("BulkOperation", id);
-      const key = `${op.status}/${op.batches}/${op.processed}/${op.skipped}/${op.failed}`;
-      if (key !== last) {
+function progressStream(ctx: Context, id: string): AsyncIterableIterator<BulkOperationProgress> {
+  // The shared read acts for the tenant under row-level security (every subscriber of a watch is of its organization).
+  const states = ctx.bulk.progress.watch(ctx.op.organizationId, id, ctx.tenant);
+  let last = "";
+  let found = false;
+  const iterator: AsyncIterableIterator<BulkOperationProgress> = {
+    next: async () => {
+      for (;;) {
+        const step = await states.next();
+        if (step.done) {
+          if (!found) throw new NotFoundError("BulkOperation", id);
+          return { done: true, value: undefined };
+        }
+        found = true;
+        const op = step.value;
+        const key = `${op.status}/${op.batches}/${op.processed}/${op.skipped}/${op.failed}`;
+        if (key === last) continue;
         last = key;
-        yield { operationId: op.id, ...counters(op) } as BulkOperationProgress;
+        return { done: false, value: { operationId: op.id, ...counters(op) } as BulkOperationProgress };
       }
-      if (TERMINAL.includes(op.status)) return;
-    }
-  } finally {
-    off();
-  }
+    },
+    return: async () => {
+      await states.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /** The bulk operations' resolver, for the model whose `BulkFilterInput` is given. */
