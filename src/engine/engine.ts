@@ -79,6 +79,21 @@ export interface HardDeleteResult {
   deleted: TypeCount[];
 }
 
+/** Fields only the engine writes (keys, tenant, soft-delete and audit columns): never taken from input. */
+const RESERVED_FIELDS: ReadonlySet<string> = new Set([
+  "id",
+  "organizationId",
+  "createdAt",
+  "updatedAt",
+  "createdBy",
+  "updatedBy",
+  "deletedAt",
+  "deletedBy",
+  "deletionReason",
+  "deletionOperationId",
+  "isDeleted",
+]);
+
 export class SoftDeleteEngine {
   readonly registry: Registry;
   /** Whoever watches the engine (metrics, logs); the bulk runner and maintenance report to it too. */
@@ -270,19 +285,7 @@ export class SoftDeleteEngine {
   }
 
   private assertWritable(entity: Entity, values: Record<string, unknown>) {
-    const reserved = new Set([
-      "id",
-      "organizationId",
-      "createdAt",
-      "updatedAt",
-      "createdBy",
-      "updatedBy",
-      "deletedAt",
-      "deletedBy",
-      "deletionReason",
-      "deletionOperationId",
-      "isDeleted",
-    ]);
+    const reserved = RESERVED_FIELDS;
     for (const key of Object.keys(values)) {
       if (reserved.has(key) || !columnOf(entity, key))
         throw new InvalidInputError(key, `${key} is not a writable field of ${entity.name}`);

@@ -12,6 +12,7 @@ import type { Role } from "../../src/auth/roles.js";
 import type { App } from "../../src/server/app.js";
 import { startResolversApp, startTestApi, type TestApi } from "../support/api.js";
 import { must } from "../support/graph.js";
+import { COMMON_FIELDS } from "../../src/domain/domain-model.js";
 import { prng, type Prng } from "../support/random.js";
 
 let api: TestApi;
@@ -29,17 +30,7 @@ afterAll(async () => {
 // ------------------------------------------------------------------------------------------------ generator
 
 type TypeName = "User" | "Project" | "Task" | "Comment" | "TaskAssignment";
-const COMMON = [
-  "id",
-  "createdAt",
-  "updatedAt",
-  "createdBy",
-  "updatedBy",
-  "deletedAt",
-  "deletedBy",
-  "deletionReason",
-  "isDeleted",
-];
+const COMMON: readonly string[] = COMMON_FIELDS;
 const SCALARS: Record<TypeName, string[]> = {
   User: ["email", "name"],
   Project: ["slug", "name", "description"],
