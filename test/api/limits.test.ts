@@ -100,6 +100,12 @@ test("totalCount and reports carry their real cost: 50 counts or one healthRepor
   const counted = await api.http(page("totalCount"));
   expect(codeOf(counted.body)).toBe("BAD_USER_INPUT");
   expect(counted.body.errors![0]!.message).toMatch(/query cost \d+ exceeds the limit of 2000/);
+  // The same with the page sizes as variables, as typed clients send them.
+  const withVariables = `query($n: Int!, $m: Int!) { projects(first: $n) { edges { node { tasks(first: $m) { totalCount edges { node { id } } } } } } }`;
+  const variables = await api.http(withVariables, { n: 50, m: 1 });
+  expect(codeOf(variables.body)).toBe("BAD_USER_INPUT");
+  expect(variables.body.errors![0]!.message).toMatch(/query cost \d+ exceeds the limit of 2000/);
+  expect((await api.http(withVariables, { n: 5, m: 1 })).body.errors).toBeUndefined();
   const admin = await api.auth("ADMIN");
   for (const report of ["{ healthReport { durationMs } }", "{ auditIntegrity { ok } }"]) {
     const r = await api.http(report, undefined, admin);
