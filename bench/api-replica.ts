@@ -17,36 +17,31 @@
  * BENCH_REPLICA_URL (default postgres://postgres@127.0.0.1:5433/postgres), BENCH_DURATION, BENCH_WARMUP,
  * BENCH_CONNECTIONS.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { signToken } from "../src/auth/token.js";
-import { listeningUrl } from "../src/server/banner.js";
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
+import { databaseUrl, withClient } from "./support/databases.js";
+import { envInt } from "./support/env.js";
+import { ROOT, SERVER_ENTRY, startServer } from "./support/server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SERVER_ENTRY = `${ROOT}dist/src/server/main.js`;
 const DATABASE = "sdg_bench_api";
 const SECTION = "bench:api (one replica)";
 /** A list page with one nested level and counts: the everyday read, lighter than (a)'s 10,000-row answer. */
 const READ = `{ projects(first: 20) { totalCount edges { node { name tasks(first: 10) { totalCount edges { node { title } } } } } } }`;
 
-const envInt = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a whole number, but got ${raw}`);
-  return n;
-};
-const DURATION_S = envInt("BENCH_DURATION", 15);
-const WARMUP_S = envInt("BENCH_WARMUP", 3);
-const CONNECTIONS = envInt("BENCH_CONNECTIONS", 4);
-const withDatabase = (url: string) => Object.assign(new URL(url), { pathname: `/${DATABASE}` }).toString();
-const PRIMARY = withDatabase(process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres");
-const REPLICA = withDatabase(process.env.BENCH_REPLICA_URL || "postgres://postgres@127.0.0.1:5433/postgres");
+const DURATION_S = envInt("BENCH_DURATION", 15, 1, 600);
+const WARMUP_S = envInt("BENCH_WARMUP", 3, 0, 60);
+const CONNECTIONS = envInt("BENCH_CONNECTIONS", 4, 1, 100);
+const PRIMARY = databaseUrl(DATABASE);
+const REPLICA = databaseUrl(
+  DATABASE,
+  process.env.BENCH_REPLICA_URL || "postgres://postgres@127.0.0.1:5433/postgres",
+  "BENCH_REPLICA_URL",
+);
 
 interface CannonResult {
   requests: { total: number };
@@ -58,15 +53,8 @@ interface CannonResult {
 type Autocannon = (opts: Record<string, unknown>) => PromiseLike<CannonResult>;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T>(url: string, text: string, params: unknown[] = []): Promise<T[]> =>
+  withClient(url, async (client) => (await client.query(text, params)).rows as T[]);
 
 async function replicaCaughtUp(): Promise<void> {
   const answers = await query(REPLICA, "SELECT 1").then(
@@ -83,49 +71,6 @@ async function replicaCaughtUp(): Promise<void> {
     if (Date.now() > deadline) throw new Error("the replica did not replay the seeded database within 120 s");
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-interface Server {
-  child: ChildProcess;
-  endpoint: URL;
-}
-
-async function startServer(env: Record<string, string>, secret: string): Promise<Server> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: PRIMARY,
-      DATABASE_POOL_MAX: "10",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      AUTH_SECRET: secret,
-      NODE_ENV: "production",
-      SEED_DEMO: "false",
-      LOG_LEVEL: "silent",
-      ...env,
-    },
-  });
-  let output = "";
-  const endpoint = await new Promise<URL>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = listeningUrl(output);
-      if (url) resolve(new URL(url));
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`the server exited with ${code}:\n${output}`)));
-  });
-  return { child, endpoint };
-}
-
-async function stop(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((r) => server.child.once("exit", r));
-  server.child.kill("SIGTERM");
-  await exited;
 }
 
 async function served(endpoint: URL): Promise<number> {
@@ -145,7 +90,7 @@ interface Run {
 }
 
 async function measure(setup: string, env: Record<string, string>, secret: string, token: string): Promise<Run> {
-  const server = await startServer(env, secret);
+  const server = await startServer(PRIMARY, secret, { DATABASE_POOL_MAX: "10", ...env });
   try {
     const withReplica = "DATABASE_REPLICA_URLS" in env;
     if (withReplica)
@@ -200,7 +145,7 @@ async function measure(setup: string, env: Record<string, string>, secret: strin
       replicaShare: withReplica ? replicaReads : null,
     };
   } finally {
-    await stop(server);
+    await server.stop();
   }
 }
 
@@ -227,7 +172,8 @@ async function main() {
       );
       runs.push(run);
     }
-  const [version] = await query<{ server_version: string }>(PRIMARY, "SHOW server_version");
+  const version = (await query<{ server_version: string }>(PRIMARY, "SHOW server_version"))[0]?.server_version;
+  const date = new Date().toISOString().slice(0, 10);
   const rows = setups.map(({ setup }) => {
     const mine = runs.filter((r) => r.setup === setup);
     const rate = mine.map((r) => r.requests / r.seconds);
@@ -238,8 +184,8 @@ async function main() {
   const section = [
     `## ${SECTION}`,
     "",
-    `Command: \`npm run bench:api\` (its replica part, bench/api-replica.ts), ${new Date().toISOString().slice(0, 10)}, ` +
-      `Node ${process.version}, PostgreSQL ${version?.server_version}, ${os.cpus().length} cores, a machine shared with other work. ` +
+    `Command: \`npm run bench:api\` (its replica part, bench/api-replica.ts), ${date}, ` +
+      `Node ${process.version}, PostgreSQL ${version}, ${os.cpus().length} cores, a machine shared with other work. ` +
       "A page of 20 projects, each with its first 10 tasks and both counts (`" +
       READ +
       "`), on the data set of " +
@@ -254,8 +200,9 @@ async function main() {
     ...rows,
     "",
   ].join("\n");
-  await writeBenchmarkSection(SECTION, section, () => "# Benchmarks\n");
-  process.stdout.write(`wrote the "${SECTION}" section of BENCHMARKS.md\n`);
+  const firstRun = { date, command: "npm run bench:api", nodeVersion: process.version, postgresVersion: `${version}` };
+  if (await writeBenchmarkSection(SECTION, section, firstRun))
+    process.stdout.write(`wrote the "${SECTION}" section of BENCHMARKS.md\n`);
 }
 
 await main();

@@ -31,25 +31,33 @@
  * BENCH_ROUNDS (default 2), BENCH_BATCH_SIZE (default 10000).
  */
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
-import { prepareVariant, type Variant, VARIANTS, variantTable } from "./support/variants.js";
-import { spawn, type ChildProcess } from "node:child_process";
+import { auditEntries } from "./support/consistency.js";
+import {
+  beginSeed,
+  createActor,
+  createMigratedDatabase,
+  dropDatabases,
+  freshCopy,
+  maintenanceUrl,
+  postgresSettings,
+  serverVersion,
+  withClient,
+} from "./support/databases.js";
+import { envInt, loadAverageAtStart, sayer } from "./support/env.js";
+import { memoryOf, type Usage, usageSampler } from "./support/proc.js";
+import { graphqlData, startServer } from "./support/server.js";
+import { median, num } from "./support/stats.js";
+import { prepareVariant, runRound, type Variant, variantTable } from "./support/variants.js";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import type { Client as WsClient } from "graphql-ws";
 import pg from "pg";
 import { signToken } from "../src/auth/token.js";
-import { connect } from "../src/db/connect.js";
-import { migrate } from "../src/db/migrate.js";
-import { listeningUrl } from "../src/server/banner.js";
 import { wsClient, wsExec } from "../test/support/ws.js";
 
 // ------------------------------------------------------------------------------------------------ settings
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SERVER_ENTRY = `${ROOT}dist/src/server/main.js`;
 const SECTION = "## bench:bulk";
 const COMMAND = "npm run bench:bulk";
 const COPY_DB = "sdg_bench_bulk_run";
@@ -58,18 +66,8 @@ const SUBJECT = "admin@bench-bulk.test";
 const REASON = "bench";
 const USERS = 1_000;
 
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, but got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 const ROUNDS = envInt("BENCH_ROUNDS", 2, 1, 9);
 const BATCH_SIZE = envInt("BENCH_BATCH_SIZE", 10_000, 100, 100_000);
-const BASE_URL = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 /** Met when the API reaches this share of the hand-written batches' rows/s (at 1,000,000 rows). */
 const TARGET_RATIO = 0.8;
 /** Met when the server's peak RSS at 1,000,000 rows exceeds its peak at 100,000 by less than this. */
@@ -82,28 +80,7 @@ const SETS = [
 ] as const;
 type DataSet = (typeof SETS)[number];
 
-/** The database URL with another database name; refuses a server that is not on this machine. */
-function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
-    throw new RangeError(`BENCH_DATABASE_URL must point at this machine (127.0.0.1), but got host ${url.hostname}`);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const say = (line: string) => process.stderr.write(`[bench:bulk] ${line}\n`);
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const maintenanceUrl = () => databaseUrl(BASE_URL, new URL(BASE_URL).pathname.slice(1) || "postgres");
+const say = sayer("bench:bulk");
 
 // ------------------------------------------------------------------------------------------------ seed
 
@@ -127,15 +104,7 @@ interface Seeded {
  */
 async function seed(client: pg.Client, set: DataSet): Promise<string> {
   const tasks = set.rows / USERS;
-  await client.query("BEGIN");
-  // Generated rows are misestimated by orders of magnitude, which buys seconds of JIT compilation for nothing.
-  await client.query("SET LOCAL jit = off");
-  await client.query("SET LOCAL maintenance_work_mem = '256MB'");
-  const { rows: org } = await client.query<{ id: string }>(
-    `INSERT INTO organizations (slug, name, created_by, updated_by) VALUES ($1, 'Bench bulk', 'seed', 'seed') RETURNING id`,
-    [ORG_SLUG],
-  );
-  const orgId = org[0]!.id;
+  const orgId = await beginSeed(client, { slug: ORG_SLUG, name: "Bench bulk" }, { maintenance_work_mem: "256MB" });
   await client.query(
     `INSERT INTO users (organization_id, email, name, created_at, updated_at, created_by, updated_by)
      SELECT $1, 'user' || i || '@bench-bulk.test', 'User ' || i, at, at, 'seed', 'seed'
@@ -177,18 +146,7 @@ async function seed(client: pg.Client, set: DataSet): Promise<string> {
 }
 
 async function createTemplate(set: DataSet): Promise<Seeded> {
-  await withClient(maintenanceUrl(), async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`);
-    await admin.query(`DROP DATABASE IF EXISTS ${set.template} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${set.template}`);
-  });
-  const url = databaseUrl(BASE_URL, set.template);
-  const handle = await connect({ url, poolMax: 2 });
-  try {
-    await migrate(handle);
-  } finally {
-    await handle.close();
-  }
+  const url = await createMigratedDatabase(set.template, [COPY_DB]);
   const started = performance.now();
   return withClient(url, async (client) => {
     const orgId = await seed(client, set);
@@ -258,36 +216,24 @@ async function firstBatchPlans(client: pg.ClientBase, orgId: string, createdBefo
 }
 
 /** A fresh copy of a seeded template, after a checkpoint so no earlier run's writes are still being flushed. */
-async function freshCopy(template: string): Promise<string> {
-  await withClient(maintenanceUrl(), async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`);
-    await admin.query("CHECKPOINT");
-    await admin.query(`CREATE DATABASE ${COPY_DB} TEMPLATE ${template} STRATEGY FILE_COPY`);
-  });
-  return databaseUrl(BASE_URL, COPY_DB);
-}
-
-async function dropCopy(): Promise<void> {
-  await withClient(maintenanceUrl(), (admin) => admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`));
-}
+const copyTemplate = (template: string) => freshCopy(template, COPY_DB, { checkpoint: true });
 
 // ------------------------------------------------------------------------------------------------ checks
 
 /** Checks one finished operation: every assignment deleted by it, one audit entry each, none left live. */
 async function verify(client: pg.ClientBase, label: string, operationId: string, expected: number): Promise<void> {
-  const { rows } = await client.query<{ live: number; by_op: number; audit: number; processed: number | null }>(
+  const { rows } = await client.query<{ live: number; by_op: number; processed: number | null }>(
     `SELECT (SELECT count(*) FROM task_assignments WHERE deleted_at IS NULL)::int AS live,
        (SELECT count(*) FROM task_assignments WHERE deletion_operation_id = $1 AND deleted_at IS NOT NULL)::int AS by_op,
-       (SELECT count(*) FROM audit_log WHERE operation_id = $1 AND action = 'SOFT_DELETE'
-          AND entity_type = 'TaskAssignment')::int AS audit,
        (SELECT processed FROM bulk_operations WHERE id = $1) AS processed`,
     [operationId],
   );
   const r = rows[0]!;
+  const audit = await auditEntries(client, operationId, "SOFT_DELETE", "TaskAssignment");
   const problems: string[] = [];
   if (r.live !== 0) problems.push(`${r.live} rows left live`);
   if (r.by_op !== expected) problems.push(`${r.by_op} rows deleted by the operation, expected ${expected}`);
-  if (r.audit !== expected) problems.push(`${r.audit} audit entries, expected ${expected}`);
+  if (audit !== expected) problems.push(`${audit} audit entries, expected ${expected}`);
   if (r.processed !== expected) problems.push(`processed ${r.processed}, expected ${expected}`);
   if (problems.length) throw new Error(`${label}: ${problems.join("; ")}`);
 }
@@ -320,179 +266,6 @@ async function scansOf(monitor: pg.ClientBase): Promise<Scans> {
      WHERE relname = 'task_assignments'`,
   );
   return { seqScans: Number(rows[0]!.seq), seqRows: Number(rows[0]!.rows), idxScans: Number(rows[0]!.idx) };
-}
-
-// ------------------------------------------------------------------------------------------------ /proc
-
-/** USER_HZ, the unit of /proc/<pid>/stat times: 100 on every mainstream Linux build. */
-const CLOCK_TICKS = 100;
-
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** VmRSS (now) and VmHWM (the peak since the process started), in bytes. */
-function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-  } catch {
-    return undefined;
-  }
-}
-
-interface Usage {
-  /** CPU seconds of the PostgreSQL backends connected to the measured database (monitor excluded). */
-  postgresCpu: number;
-  /** CPU seconds of the Node side: the server child (API) or this process (baseline). */
-  nodeCpu: number;
-  /** Largest VmRSS seen by the 100 ms sampler, bytes (the server child only). */
-  maxSampledRss: number | undefined;
-  /** Largest VmRSS sampled in the first and in the second half of the run, bytes: equal when memory is flat. */
-  rssHalves: [number, number] | undefined;
-  samples: number;
-}
-
-/**
- * Samples every 100 ms until stopped: the server child's VmRSS, and the CPU seconds of every backend of the
- * measured database (each backend's last reading counts, so one that disconnects meanwhile is kept).
- */
-function sampler(monitor: pg.ClientBase, serverPid: number | undefined) {
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
-  const rssSamples: { at: number; rss: number }[] = [];
-  let samples = 0;
-  const readBackends = async (into: Map<number, number>[]) => {
-    const { rows } = await monitor.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
-    for (const { pid } of rows) {
-      const s = cpuSecondsOf(pid);
-      if (s === undefined) continue;
-      for (const m of into) if (m === last || !m.has(pid)) m.set(pid, s);
-    }
-  };
-  const nodeStart = serverPid ? (cpuSecondsOf(serverPid) ?? 0) : undefined;
-  const selfStart = process.cpuUsage();
-  let running = true;
-  const loop = (async () => {
-    await readBackends([first, last]);
-    while (running) {
-      await new Promise((r) => setTimeout(r, 100));
-      samples++;
-      if (serverPid) {
-        const m = memoryOf(serverPid);
-        if (m) rssSamples.push({ at: performance.now(), rss: m.rss });
-      }
-      await readBackends([last]);
-    }
-  })();
-  return {
-    /** Backends that connect later count from zero. */
-    async stop(): Promise<Usage> {
-      running = false;
-      await loop;
-      await readBackends([last]);
-      let postgresCpu = 0;
-      for (const [pid, s] of last) postgresCpu += s - (first.get(pid) ?? 0);
-      const self = process.cpuUsage(selfStart);
-      const nodeCpu =
-        serverPid && nodeStart !== undefined
-          ? (cpuSecondsOf(serverPid) ?? nodeStart) - nodeStart
-          : (self.user + self.system) / 1e6;
-      const max = (xs: { rss: number }[]) => xs.reduce((a, x) => Math.max(a, x.rss), 0);
-      const middle = rssSamples.length ? (rssSamples[0]!.at + rssSamples.at(-1)!.at) / 2 : 0;
-      return {
-        postgresCpu,
-        nodeCpu,
-        maxSampledRss: rssSamples.length ? max(rssSamples) : undefined,
-        rssHalves: rssSamples.length
-          ? [max(rssSamples.filter((x) => x.at <= middle)), max(rssSamples.filter((x) => x.at > middle))]
-          : undefined,
-        samples,
-      };
-    },
-  };
-}
-
-// ------------------------------------------------------------------------------------------------ server
-
-interface Server {
-  child: ChildProcess;
-  endpoint: URL;
-  stop(): Promise<void>;
-}
-
-/** `node dist/src/server/main.js` on 127.0.0.1 and a free port; resolves once it prints its URL. */
-async function startServer(url: string, secret: string, env: Record<string, string> = {}): Promise<Server> {
-  if (!existsSync(SERVER_ENTRY))
-    throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (\`npm run bench:bulk\` does)`);
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: url,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      AUTH_SECRET: secret,
-      NODE_ENV: "production",
-      SEED_DEMO: "false",
-      LOG_LEVEL: "silent",
-      BULK_BATCH_SIZE: String(BATCH_SIZE),
-      ...env,
-    },
-  });
-  let output = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const endpoint = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = listeningUrl(output);
-      if (url) {
-        clearTimeout(timer);
-        resolve(new URL(url));
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with code ${code} before listening:\n${output}`));
-    });
-  });
-  if (endpoint.hostname !== "127.0.0.1") throw new Error(`the server listens on ${endpoint.host}, not 127.0.0.1`);
-  return {
-    child,
-    endpoint,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function postGraphql<T>(endpoint: URL, token: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (res.status !== 200 || body.errors?.length || !body.data)
-    throw new Error(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  return body.data;
 }
 
 // ------------------------------------------------------------------------------------------------ (a) API
@@ -544,10 +317,13 @@ interface Run {
 }
 
 async function apiRun(seeded: Seeded, label: string, variant: Variant = "default"): Promise<Run> {
-  const url = await freshCopy(seeded.set.template);
+  const url = await copyTemplate(seeded.set.template);
   await prepareVariant(url, variant);
   const secret = randomBytes(32).toString("base64url");
-  const server = await startServer(url, secret, variant === "no-rls" ? { ROW_LEVEL_SECURITY: "false" } : {});
+  const server = await startServer(url, secret, {
+    BULK_BATCH_SIZE: String(BATCH_SIZE),
+    ...(variant === "no-rls" ? { ROW_LEVEL_SECURITY: "false" } : {}),
+  });
   const pid = server.child.pid!;
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
@@ -555,15 +331,15 @@ async function apiRun(seeded: Seeded, label: string, variant: Variant = "default
   const { client } = wsClient(server.endpoint.toString(), `Bearer ${token}`);
   try {
     // Warm-up: authentication, the organization look-up, Apollo's pipeline, and the WebSocket connection.
-    await postGraphql(server.endpoint, token, "{ viewer { subject } }");
+    await graphqlData(server.endpoint, token, "{ viewer { subject } }");
     const warm = await wsExec(client, "{ viewer { subject } }");
     if (warm?.errors?.length) throw new Error(`${label}: WebSocket warm-up failed: ${JSON.stringify(warm.errors)}`);
     await monitor.query("CHECKPOINT");
     const idleRss = memoryOf(pid)?.rss ?? NaN;
 
-    const usage = sampler(monitor, pid);
+    const usage = usageSampler(monitor, pid);
     const started = performance.now();
-    const queued = await postGraphql<{ bulkSoftDelete: { id: string; total: number } }>(
+    const queued = await graphqlData<{ bulkSoftDelete: { id: string; total: number } }>(
       server.endpoint,
       token,
       BULK_SOFT_DELETE,
@@ -630,16 +406,13 @@ const PROGRESS_UPDATE = `UPDATE bulk_operations SET cursor = to_jsonb($2::text),
   WHERE id = $1`;
 
 async function baselineRun(seeded: Seeded, label: string): Promise<Run> {
-  const url = await freshCopy(seeded.set.template);
+  const url = await copyTemplate(seeded.set.template);
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
   try {
     const run = await withClient(url, async (client) => {
       // The actor and the operation row, as the engine's queue and runner create them before the first batch.
-      const { rows: actor } = await client.query<{ id: string }>(
-        `INSERT INTO actors (organization_id, subject) VALUES ($1, $2) RETURNING id`,
-        [seeded.orgId, SUBJECT],
-      );
+      const actorId = await createActor(client, seeded.orgId, SUBJECT);
       const operationId = randomUUID();
       await client.query(
         `INSERT INTO bulk_operations (id, organization_id, kind, status, target, reason, total, created_by, started_at)
@@ -654,7 +427,7 @@ async function baselineRun(seeded: Seeded, label: string): Promise<Run> {
         ],
       );
       await monitor.query("CHECKPOINT");
-      const usage = sampler(monitor, undefined);
+      const usage = usageSampler(monitor, undefined);
       const started = performance.now();
       let last: string | null = null;
       let processed = 0;
@@ -670,14 +443,7 @@ async function baselineRun(seeded: Seeded, label: string): Promise<Run> {
         let changed = 0;
         if (batch.length) {
           const ids: string[] = batch.map((r) => r.id);
-          const res = await client.query(DELETE_WITH_AUDIT, [
-            ids,
-            seeded.orgId,
-            actor[0]!.id,
-            operationId,
-            REASON,
-            SUBJECT,
-          ]);
+          const res = await client.query(DELETE_WITH_AUDIT, [ids, seeded.orgId, actorId, operationId, REASON, SUBJECT]);
           changed = res.rowCount ?? 0;
           last = ids.at(-1)!;
         }
@@ -705,15 +471,7 @@ async function baselineRun(seeded: Seeded, label: string): Promise<Run> {
 
 // ------------------------------------------------------------------------------------------------ report
 
-const num = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (bytes: number) => bytes / 2 ** 20;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface SizeResult {
   seeded: Seeded;
@@ -889,28 +647,11 @@ function renderSection(r: Report): string {
   ].join("\n");
 }
 
-const HEADER = (r: Report) =>
-  [
-    "# Benchmarks",
-    "",
-    `Figures from the project's benchmark commands. Created on ${r.date} by \`${COMMAND}\` (Node ${r.nodeVersion}, ` +
-      `PostgreSQL ${r.postgresVersion}); each section names the command, date and versions of its own run, and ` +
-      "re-running the command replaces its section.",
-    "",
-  ].join("\n");
-
-/** Replaces (or appends) this bench's section only; the rest of the file is left byte for byte. */
-async function writeSection(section: string, report: Report): Promise<void> {
-  await writeBenchmarkSection("bench:bulk", section, () => HEADER(report));
-}
-
 // ------------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const loadAverage = os.loadavg()[0]!;
-  if (loadAverage > os.cpus().length)
-    say(`warning: 1-minute load average is ${num(loadAverage, 1)} on ${os.cpus().length} cores; figures will be low`);
+  const loadAverage = loadAverageAtStart(say);
   const seededSets: Seeded[] = [];
   for (const set of SETS) {
     say(`creating and seeding ${set.template} (${num(set.rows)} assignments)`);
@@ -921,16 +662,9 @@ async function main(): Promise<void> {
     );
     seededSets.push(seeded);
   }
-  const { postgresVersion, postgresSettings } = await withClient(maintenanceUrl(), async (client) => ({
-    postgresSettings: (
-      await client.query<{ s: string }>(
-        `SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) AS s FROM pg_settings
-         WHERE name IN ('shared_buffers', 'synchronous_commit', 'max_wal_size', 'work_mem')`,
-      )
-    ).rows[0]!.s,
-    postgresVersion: (
-      await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-    ).rows[0]!.v.split(" ")[0]!,
+  const { postgresVersion, settings } = await withClient(maintenanceUrl(), async (client) => ({
+    settings: await postgresSettings(client),
+    postgresVersion: (await serverVersion(client)).split(" ")[0]!,
   }));
 
   const results: SizeResult[] = seededSets.map((seeded) => {
@@ -949,33 +683,27 @@ async function main(): Promise<void> {
     for (const result of results) {
       for (let round = 1; round <= ROUNDS; round++) {
         const rows = num(result.seeded.set.rows);
-        const sides = [
-          ...VARIANTS.map((variant) => async () => {
-            const label = `${rows} rows, round ${round}, API${variant === "default" ? "" : ` (${variant})`}`;
-            const r = await apiRun(result.seeded, label, variant);
-            result.variants[variant].push(r);
-            show(label, r);
-          }),
-          async () => {
-            const label = `${rows} rows, round ${round}, SQL baseline`;
-            const r = await baselineRun(result.seeded, label);
-            result.baseline.push(r);
-            show(label, r);
+        await runRound(
+          round,
+          `${rows} rows, round ${round},`,
+          {
+            api: (variant, label) => apiRun(result.seeded, label, variant),
+            baseline: (label) => baselineRun(result.seeded, label),
           },
-        ];
-        // Rotate which side runs first, so none always runs on the warmest (or most loaded) machine.
-        for (let i = 0; i < sides.length; i++) await sides[(i + round - 1) % sides.length]!();
+          result,
+          show,
+        );
       }
     }
   } finally {
-    await dropCopy();
+    await dropDatabases(COPY_DB);
   }
 
   const report: Report = {
     date: new Date().toISOString().slice(0, 10),
     nodeVersion: process.version,
     postgresVersion,
-    postgresSettings,
+    postgresSettings: settings,
     loadAverage,
     loadAverageEnd: os.loadavg()[0]!,
     results,
@@ -983,8 +711,8 @@ async function main(): Promise<void> {
   };
   const section = renderSection(report);
   process.stdout.write(`\n${section}\n`);
-  await writeSection(section, report);
-  say(`wrote the "${SECTION}" section of BENCHMARKS.md`);
+  if (await writeBenchmarkSection("bench:bulk", section, { ...report, command: COMMAND }))
+    say(`wrote the "${SECTION}" section of BENCHMARKS.md`);
 }
 
 await main();

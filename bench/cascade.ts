@@ -27,17 +27,31 @@
  * BENCH_ROUNDS (default 3).
  */
 import { writeBenchmarkSection } from "./support/benchmarks-file.js";
-import { prepareVariant, type Variant, VARIANTS, variantTable } from "./support/variants.js";
+import { auditEntries, checkConsistency } from "./support/consistency.js";
+import {
+  beginSeed,
+  createActor,
+  createMigratedDatabase,
+  databaseUrl,
+  dropDatabases,
+  freshCopy,
+  postgresSettings,
+  serverVersion,
+  withClient,
+} from "./support/databases.js";
+import { envInt, loadAverageAtStart, sayer } from "./support/env.js";
+import { cpuDelta, cpuSnapshot } from "./support/proc.js";
+import { graphqlData, postGraphql } from "./support/server.js";
+import { median, num } from "./support/stats.js";
+import { prepareVariant, runRound, type Variant, variantTable } from "./support/variants.js";
 import "reflect-metadata";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { pino } from "pino";
 import { signToken } from "../src/auth/token.js";
 import { connect } from "../src/db/connect.js";
-import { migrate } from "../src/db/migrate.js";
 import { toGlobalId } from "../src/graphql/ids.js";
 import { createApp } from "../src/server/app.js";
 import { createServices } from "../src/server/services.js";
@@ -64,42 +78,11 @@ const REPLY_PROBABILITY = 1 / 3;
 /** Share of replies and of assignments deleted before the bench by an older operation. */
 const PREDELETED_SHARE = 0.04;
 
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, but got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 const ROUNDS = envInt("BENCH_ROUNDS", 3, 1, 9);
-const BASE_URL = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 /** Met when the API reaches this share of the hand-written SQL's rows/s. */
 const TARGET_RATIO = 0.7;
 
-/** The database URL with another database name; refuses a server that is not on this machine. */
-function databaseUrl(base: string, database: string): string {
-  const url = new URL(base);
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
-    throw new RangeError(`BENCH_DATABASE_URL must point at this machine (127.0.0.1), but got host ${url.hostname}`);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const say = (line: string) => process.stderr.write(`[bench:cascade] ${line}\n`);
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const maintenanceUrl = () => databaseUrl(BASE_URL, new URL(BASE_URL).pathname.slice(1) || "postgres");
+const say = sayer("bench:cascade");
 
 // ------------------------------------------------------------------------------------------------ seed
 
@@ -171,30 +154,10 @@ interface Seeded {
 }
 
 async function createTemplate(): Promise<Seeded> {
-  await withClient(maintenanceUrl(), async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`);
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  });
-  const url = databaseUrl(BASE_URL, TEMPLATE_DB);
-  const handle = await connect({ url, poolMax: 2 });
-  try {
-    await migrate(handle);
-  } finally {
-    await handle.close();
-  }
+  const url = await createMigratedDatabase(TEMPLATE_DB, [COPY_DB]);
   const started = performance.now();
   return withClient(url, async (client) => {
-    await client.query("BEGIN");
-    // Generated rows are misestimated by orders of magnitude, which buys seconds of JIT compilation for nothing.
-    await client.query("SET LOCAL jit = off");
-    await client.query("SET LOCAL work_mem = '64MB'");
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO organizations (slug, name, created_by, updated_by) VALUES ($1, 'Bench cascade', 'seed', 'seed')
-       RETURNING id`,
-      [ORG_SLUG],
-    );
-    const orgId = rows[0]!.id;
+    const orgId = await beginSeed(client, { slug: ORG_SLUG, name: "Bench cascade" }, { work_mem: "64MB" });
     const earlierOp = randomUUID();
     for (const statement of seedStatements()) {
       const params = statement.includes("$2") ? [orgId, earlierOp] : statement.includes("$1") ? [orgId] : [];
@@ -214,40 +177,10 @@ async function createTemplate(): Promise<Seeded> {
   });
 }
 
-/** A fresh copy of the seeded template, after a checkpoint so no earlier run's writes are still being flushed. */
-async function freshCopy(): Promise<string> {
-  await withClient(maintenanceUrl(), async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${COPY_DB} TEMPLATE ${TEMPLATE_DB} STRATEGY FILE_COPY`);
-  });
-  return databaseUrl(BASE_URL, COPY_DB);
-}
-
-async function dropCopy(): Promise<void> {
-  await withClient(maintenanceUrl(), (admin) => admin.query(`DROP DATABASE IF EXISTS ${COPY_DB} WITH (FORCE)`));
-}
+/** A fresh copy of the seeded template (each measurement's `timed` runs a CHECKPOINT before it starts). */
+const copyTemplate = () => freshCopy(TEMPLATE_DB, COPY_DB);
 
 // ------------------------------------------------------------------------------------------------ checks
-
-/** Live rows under deleted parents, per relation: all must be 0. */
-const CONSISTENCY_SQL = `SELECT
-  (SELECT count(*) FROM tasks c JOIN projects p ON p.id = c.project_id
-     WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL)::int AS "Project.tasks",
-  (SELECT count(*) FROM comments c JOIN tasks p ON p.id = c.task_id
-     WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL)::int AS "Task.comments",
-  (SELECT count(*) FROM comments c JOIN comments p ON p.id = c.parent_id
-     WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL)::int AS "Comment.replies",
-  (SELECT count(*) FROM task_assignments c JOIN tasks p ON p.id = c.task_id
-     WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL)::int AS "Task.assignments",
-  (SELECT count(*) FROM task_assignments c JOIN users p ON p.id = c.user_id
-     WHERE c.deleted_at IS NULL AND p.deleted_at IS NOT NULL)::int AS "User.assignments"`;
-
-async function checkConsistency(client: pg.ClientBase, when: string): Promise<void> {
-  const { rows } = await client.query<Record<string, number>>(CONSISTENCY_SQL);
-  const broken = Object.entries(rows[0]!).filter(([, n]) => n !== 0);
-  if (broken.length)
-    throw new Error(`${when}: live rows under deleted parents: ${broken.map(([r, n]) => `${r} ${n}`).join(", ")}`);
-}
 
 const TABLES = ["projects", "tasks", "comments", "task_assignments"] as const;
 type Table = (typeof TABLES)[number];
@@ -281,14 +214,6 @@ async function subtreeState(client: pg.ClientBase, projectId: string, operationI
     state[table] = { live: r.live, deleted: r.deleted, byOperation: r.by_operation };
   }
   return state;
-}
-
-async function auditEntries(client: pg.ClientBase, operationId: string, action: string): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM audit_log WHERE operation_id = $1 AND action = $2`,
-    [operationId, action],
-  );
-  return rows[0]!.n;
 }
 
 const total = (s: SubtreeState, key: keyof TableState) => TABLES.reduce((n, t) => n + s[t][key], 0);
@@ -330,48 +255,6 @@ async function verify(
 // ------------------------------------------------------------------------------------------------ CPU accounting
 
 /**
- * CPU seconds of the PostgreSQL backends connected to the measured database (from /proc, Linux) and of this Node
- * process (bench client and, for the API, the in-process server). On a small shared machine wall time moves with
- * every other process; CPU per operation much less.
- */
-const CLOCK_TICKS = 100;
-
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-interface CpuSnapshot {
-  backends: Map<number, number>;
-  node: NodeJS.CpuUsage;
-}
-
-async function cpuSnapshot(monitor: pg.ClientBase): Promise<CpuSnapshot> {
-  const { rows } = await monitor.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-  );
-  const backends = new Map<number, number>();
-  for (const { pid } of rows) {
-    const seconds = cpuSecondsOf(pid);
-    if (seconds !== undefined) backends.set(pid, seconds);
-  }
-  return { backends, node: process.cpuUsage() };
-}
-
-/** CPU seconds between two snapshots; a backend that connected in between counts from zero. */
-function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): { postgres: number | undefined; node: number } {
-  let postgres = 0;
-  for (const [pid, seconds] of after.backends) postgres += seconds - (before.backends.get(pid) ?? 0);
-  const node = process.cpuUsage(before.node);
-  return { postgres: after.backends.size ? postgres : undefined, node: (node.user + node.system) / 1e6 };
-}
-
-/**
  * Times `work` after a CHECKPOINT (so no earlier writes are being flushed meanwhile), with its CPU, sampling every
  * 100 ms whether the database's active backends wait on something (I/O, a lock) or not (running, or runnable and
  * waiting for a core).
@@ -403,8 +286,14 @@ async function timed<T>(monitor: pg.ClientBase, work: () => Promise<T>): Promise
     await sampler;
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuDelta(before, await cpuSnapshot(monitor));
-  return { result, time: { seconds, postgresCpu: cpu.postgres, nodeCpu: cpu.node, samples } };
+  // CPU of the PostgreSQL backends connected to the copy (/proc) and of this process (bench client and, for the
+  // API, the in-process server); none read means /proc was not there to read.
+  const after = await cpuSnapshot(monitor);
+  const cpu = cpuDelta(before, after);
+  return {
+    result,
+    time: { seconds, postgresCpu: after.backends.size ? cpu.postgres : undefined, nodeCpu: cpu.self, samples },
+  };
 }
 
 interface Timing {
@@ -438,17 +327,8 @@ interface Round {
   restore: Measured;
 }
 
-async function post(endpoint: string, token: string, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Record<string, MutationData>; errors?: unknown[] };
-  if (res.status !== 200 || body.errors?.length)
-    throw new Error(`HTTP ${res.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  return body.data!;
-}
+const post = (endpoint: string, token: string, query: string, variables: Record<string, unknown>) =>
+  graphqlData<Record<string, MutationData>>(endpoint, token, query, variables);
 
 async function apiRound(url: string, seeded: Seeded, label: string, variant: Variant = "default"): Promise<Round> {
   await prepareVariant(url, variant);
@@ -472,11 +352,7 @@ async function apiRound(url: string, seeded: Seeded, label: string, variant: Var
     const token = await signToken({ sub: SUBJECT, role: "ADMIN", org: ORG_SLUG }, secret, 3_600_000);
     const id = toGlobalId("Project", seeded.projectId);
     // Warm-up: authentication, the organization look-up and Apollo's pipeline.
-    const warm = await fetch(endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: "{ viewer { subject } }" }),
-    });
+    const warm = await postGraphql(endpoint, token, "{ viewer { subject } }");
     if (warm.status !== 200) throw new Error(`warm-up: HTTP ${warm.status}`);
     const before = await subtreeState(monitor, seeded.projectId, randomUUID());
 
@@ -612,12 +488,9 @@ async function baselineRound(url: string, seeded: Seeded, label: string): Promis
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
   return withClient(url, async (client) => {
-    // The actor row, as the engine's first write would create it (outside the timed work, as the engine caches it).
-    const { rows: actor } = await client.query<{ id: string }>(
-      `INSERT INTO actors (organization_id, subject) VALUES ($1, $2) RETURNING id`,
-      [seeded.orgId, SUBJECT],
-    );
-    const common = { orgId: seeded.orgId, actorId: actor[0]!.id, projectId: seeded.projectId };
+    // The actor row, outside the timed work (the engine caches it).
+    const actorId = await createActor(client, seeded.orgId, SUBJECT);
+    const common = { orgId: seeded.orgId, actorId, projectId: seeded.projectId };
     const before = await subtreeState(client, seeded.projectId, randomUUID());
 
     const deleteOperation = randomUUID();
@@ -646,15 +519,6 @@ async function baselineRound(url: string, seeded: Seeded, label: string): Promis
 }
 
 // ------------------------------------------------------------------------------------------------ report
-
-const num = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface Report {
   date: string;
@@ -785,46 +649,19 @@ function renderSection(r: Report): string {
   ].join("\n");
 }
 
-const HEADER = (r: Report) =>
-  [
-    "# Benchmarks",
-    "",
-    `Figures from the project's benchmark commands. Machine: 2 cores / 24 GiB (node-svc). Created on ${r.date} by ` +
-      `\`${COMMAND}\` (Node ${r.nodeVersion}, PostgreSQL ${r.postgresVersion}); each section names the command, date ` +
-      "and versions of its own run, and re-running the command replaces its section.",
-    "",
-  ].join("\n");
-
-/** Replaces (or appends) this bench's section only; the rest of the file is left byte for byte. */
-async function writeSection(section: string, report: Report): Promise<void> {
-  await writeBenchmarkSection("bench:cascade", section, () => HEADER(report));
-}
-
 // ------------------------------------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const loadAverage = os.loadavg()[0]!;
-  if (loadAverage > os.cpus().length)
-    say(`warning: 1-minute load average is ${num(loadAverage, 1)} on ${os.cpus().length} cores; figures will be low`);
+  const loadAverage = loadAverageAtStart(say);
   say(`creating and seeding ${TEMPLATE_DB}`);
   const seeded = await createTemplate();
   say(`seeded in ${num(seeded.seedSeconds, 1)} s (${num(seeded.databaseBytes / 2 ** 20)} MB)`);
-  const { subtree, postgresVersion, postgresSettings } = await withClient(
-    databaseUrl(BASE_URL, TEMPLATE_DB),
-    async (client) => ({
-      subtree: await subtreeState(client, seeded.projectId, randomUUID()),
-      postgresSettings: (
-        await client.query<{ s: string }>(
-          `SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) AS s FROM pg_settings
-         WHERE name IN ('shared_buffers', 'synchronous_commit', 'max_wal_size', 'work_mem')`,
-        )
-      ).rows[0]!.s,
-      postgresVersion: (
-        await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-      ).rows[0]!.v.split(" ")[0]!,
-    }),
-  );
+  const { subtree, postgresVersion, settings } = await withClient(databaseUrl(TEMPLATE_DB), async (client) => ({
+    subtree: await subtreeState(client, seeded.projectId, randomUUID()),
+    settings: await postgresSettings(client),
+    postgresVersion: (await serverVersion(client)).split(" ")[0]!,
+  }));
 
   const baseline: Round[] = [];
   const variants: Record<Variant, Round[]> = { default: [], "no-chain": [], "no-rls": [] };
@@ -837,32 +674,26 @@ async function main(): Promise<void> {
     );
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      const sides = [
-        ...VARIANTS.map((variant) => async () => {
-          const label = `round ${round} API${variant === "default" ? "" : ` (${variant})`}`;
-          const r = await apiRound(await freshCopy(), seeded, label, variant);
-          variants[variant].push(r);
-          show(label, r);
-        }),
-        async () => {
-          const label = `round ${round} SQL baseline`;
-          const r = await baselineRound(await freshCopy(), seeded, label);
-          baseline.push(r);
-          show(label, r);
+      await runRound(
+        round,
+        `round ${round}`,
+        {
+          api: async (variant, label) => apiRound(await copyTemplate(), seeded, label, variant),
+          baseline: async (label) => baselineRound(await copyTemplate(), seeded, label),
         },
-      ];
-      // Rotate which side runs first, so none always runs on the warmest (or most loaded) machine.
-      for (let i = 0; i < sides.length; i++) await sides[(i + round - 1) % sides.length]!();
+        { variants, baseline },
+        show,
+      );
     }
   } finally {
-    await dropCopy();
+    await dropDatabases(COPY_DB);
   }
 
   const report: Report = {
     date: new Date().toISOString().slice(0, 10),
     nodeVersion: process.version,
     postgresVersion,
-    postgresSettings,
+    postgresSettings: settings,
     loadAverage,
     loadAverageEnd: os.loadavg()[0]!,
     seeded,
@@ -874,8 +705,8 @@ async function main(): Promise<void> {
   };
   const section = renderSection(report);
   process.stdout.write(`\n${section}\n`);
-  await writeSection(section, report);
-  say(`wrote the "${SECTION}" section of BENCHMARKS.md`);
+  if (await writeBenchmarkSection("bench:cascade", section, { ...report, command: COMMAND }))
+    say(`wrote the "${SECTION}" section of BENCHMARKS.md`);
 }
 
 await main();

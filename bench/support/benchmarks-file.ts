@@ -1,6 +1,6 @@
 /**
  * BENCHMARKS.md belongs to every bench: each one replaces only its own `## bench:<name>` section (or appends it)
- * and leaves the others as they are.
+ * and leaves the others as they are. BENCH_WRITE=0 leaves the file alone (for smoke runs at tiny sizes).
  */
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -19,10 +19,40 @@ export function replaceSection(doc: string, name: string, section: string): stri
   return `${doc.slice(0, start)}${section.trim()}\n${end >= 0 ? `\n${rest.slice(end)}` : ""}`;
 }
 
-/** Writes `section` into BENCHMARKS.md (created with `header` if missing), formatted by prettier. */
-export async function writeBenchmarkSection(name: string, section: string, header: () => string): Promise<void> {
-  const doc = existsSync(BENCHMARKS_FILE) ? await readFile(BENCHMARKS_FILE, "utf8") : header();
+/** The run that creates BENCHMARKS.md, named in its header. */
+export interface FirstRun {
+  /** YYYY-MM-DD */
+  date: string;
+  command: string;
+  nodeVersion: string;
+  postgresVersion: string;
+}
+
+/** The head of a new BENCHMARKS.md. */
+export function benchmarksHeader(run: FirstRun): string {
+  return [
+    "# Benchmarks",
+    "",
+    `Figures from the project's benchmark commands. Created on ${run.date} by \`${run.command}\` (Node ${run.nodeVersion}, ` +
+      `PostgreSQL ${run.postgresVersion}); each section names the command, date and versions of its own run, and ` +
+      "re-running the command replaces its section.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Writes `section` (headed `## <name>`) into BENCHMARKS.md, formatted by prettier; a missing file is created with
+ * `benchmarksHeader(run)`. With BENCH_WRITE=0 (smoke runs at tiny sizes) the file is left as it is.
+ * @returns whether the file was written
+ */
+export async function writeBenchmarkSection(name: string, section: string, run: FirstRun): Promise<boolean> {
+  if (process.env.BENCH_WRITE === "0") {
+    process.stderr.write(`[${name}] BENCH_WRITE=0: BENCHMARKS.md left as it is\n`);
+    return false;
+  }
+  const doc = existsSync(BENCHMARKS_FILE) ? await readFile(BENCHMARKS_FILE, "utf8") : benchmarksHeader(run);
   const options = (await prettier.resolveConfig(BENCHMARKS_FILE)) ?? {};
   const text = replaceSection(doc, name, section);
   await writeFile(BENCHMARKS_FILE, await prettier.format(text, { ...options, filepath: BENCHMARKS_FILE }));
+  return true;
 }

@@ -3,6 +3,7 @@
  * default), the audit hash chain off, row-level security off. Each runs on its own fresh database copy.
  */
 import pg from "pg";
+import { median } from "./stats.js";
 
 export type Variant = "default" | "no-chain" | "no-rls";
 
@@ -31,13 +32,6 @@ export async function prepareVariant(url: string, variant: Variant): Promise<voi
   }
 }
 
-/** Median of `values`. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * A markdown table: per variant and operation, the median rows/s of its rounds and its cost against the
  * default: how much faster the variant without the feature is (the feature's cost, in %).
@@ -62,4 +56,33 @@ export function variantTable(
     lines.push(`| ${VARIANT_LABEL[variant]} | ${rates.map((r) => num(r)).join(" | ")} | ${costs.join(" | ")} |`);
   }
   return lines;
+}
+
+/**
+ * One round of a bench: the API in every variant and the hand-written baseline, each once, appended to `into`.
+ * The order rotates with `round`, so no side always runs on the warmest (or most loaded) machine.
+ * @param prefix starts each side's label, e.g. "round 2" gives "round 2 API (no-rls)" and "round 2 SQL baseline"
+ */
+export async function runRound<R>(
+  round: number,
+  prefix: string,
+  run: { api: (variant: Variant, label: string) => Promise<R>; baseline: (label: string) => Promise<R> },
+  into: { variants: Record<Variant, R[]>; baseline: R[] },
+  show: (label: string, result: R) => void,
+): Promise<void> {
+  const sides = [
+    ...VARIANTS.map((variant) => async () => {
+      const label = `${prefix} API${variant === "default" ? "" : ` (${variant})`}`;
+      const r = await run.api(variant, label);
+      into.variants[variant].push(r);
+      show(label, r);
+    }),
+    async () => {
+      const label = `${prefix} SQL baseline`;
+      const r = await run.baseline(label);
+      into.baseline.push(r);
+      show(label, r);
+    },
+  ];
+  for (let i = 0; i < sides.length; i++) await sides[(i + round - 1) % sides.length]!();
 }

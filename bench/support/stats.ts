@@ -1,0 +1,15 @@
+/** The figures' arithmetic and formatting, the same in every bench's tables. */
+
+/** Median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * `n` with thousands separators and exactly `digits` decimals.
+ * @example num(12345.678, 1) // "12,345.7"
+ */
+export const num = (n: number, digits = 0): string =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
