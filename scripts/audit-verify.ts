@@ -19,6 +19,7 @@ import { ConfigError, loadConfig } from "../src/config/load-config.js";
 import { connect, DatabaseUnavailableError } from "../src/db/connect.js";
 import type { DatabaseHandle } from "../src/db/database.js";
 import { verifyChains, type ChainReport } from "../src/engine/audit-chain.js";
+import { toAuditEntryId } from "../src/graphql/ids.js";
 import { ALL_ORGANIZATIONS, runAs } from "../src/db/tenant-scope.js";
 
 export interface Output {
@@ -32,11 +33,15 @@ export const EXIT_TROUBLE = 2;
 
 const USAGE = "usage: npm run audit:verify -- [--org <slug>]";
 
-/** One line for an organization's chain. */
+/**
+ * One line for an organization's chain. A broken row is named by its entry id as the API shows it to the
+ * organization (auditLog, auditIntegrity) and by its `audit_log.id` for SQL.
+ */
 export function describeChain(r: ChainReport): string {
   if (r.ok) return `${r.slug}: ok, ${r.rows} row(s), head ${r.headSeq} ${r.headHash}`;
   const b = r.firstBreak!;
-  const where = b.id === null ? `after position ${b.seq - 1}` : `at position ${b.seq} (audit row ${b.id})`;
+  const entry = b.entrySeq === null ? "" : `entry ${toAuditEntryId(r.organizationId, b.entrySeq)}, `;
+  const where = b.id === null ? `after position ${b.seq - 1}` : `at position ${b.seq} (${entry}audit_log.id ${b.id})`;
   return `${r.slug}: BROKEN ${where}: ${b.problem}`;
 }
 

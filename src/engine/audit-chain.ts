@@ -84,6 +84,11 @@ function bytes(v: unknown): Buffer | null {
 export interface ChainBreak {
   /** The audit row where the chain first fails (null when the rows are intact but the head disagrees). */
   id: number | null;
+  /**
+   * That row's own position in the chain (what the API's entry id encodes); null when it has none or there is
+   * no such row.
+   */
+  entrySeq: number | null;
   /** The position where the chain first fails. */
   seq: number;
   problem: string;
@@ -150,18 +155,19 @@ export async function verifyChain(
     );
     for (const r of page) {
       const id = Number(r.id);
-      if (r.seq === null) return report({ id, seq: expectedSeq, problem: "row has no chain position" });
+      if (r.seq === null) return report({ id, entrySeq: null, seq: expectedSeq, problem: "row has no chain position" });
       const seq = Number(r.seq);
       if (seq !== expectedSeq)
         return report({
           id,
+          entrySeq: seq,
           seq: expectedSeq,
           problem: seq > expectedSeq ? `row(s) missing: next row is at ${seq}` : `row at ${seq} repeats`,
         });
       const hash = createHash("sha256").update(prev).update(chainContent(r)).digest();
       const stored = bytes(r.hash);
       if (!stored || !hash.equals(stored))
-        return report({ id, seq, problem: "hash mismatch: the row or an earlier one was changed" });
+        return report({ id, entrySeq: seq, seq, problem: "hash mismatch: the row or an earlier one was changed" });
       prev = hash;
       expectedSeq++;
       checked++;
@@ -173,11 +179,12 @@ export async function verifyChain(
   if (last !== headSeq)
     return report({
       id: null,
+      entrySeq: null,
       seq: last + 1,
       problem: `the head is at ${headSeq} but the rows end at ${last}: rows after it are missing`,
     });
   if (!prev.equals(headHash))
-    return report({ id: null, seq: last, problem: "the last row's hash differs from the head" });
+    return report({ id: null, entrySeq: null, seq: last, problem: "the last row's hash differs from the head" });
   return report(null);
 }
 

@@ -36,3 +36,12 @@ export function fromGlobalId(
   // One spelling per row: an uppercase uuid names the same row everywhere (loaders and caches key by the string).
   return { type, id: id.toLowerCase() };
 }
+
+/**
+ * An audit entry's id: base64url of "AuditEntry:<organization id>:<position in its chain>". Numbered per
+ * organization (the chain's `seq`), never by the row id that all organizations share, so the ids a tenant sees
+ * count its own entries only and say nothing of other tenants' activity.
+ */
+export function toAuditEntryId(organizationId: string, seq: number): string {
+  return Buffer.from(`AuditEntry:${organizationId}:${seq}`).toString("base64url");
+}

@@ -14,22 +14,31 @@ import { migrate } from "../../src/db/migrate.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { createRegistry } from "../../src/domain/model.js";
 import { SoftDeleteEngine } from "../../src/engine/engine.js";
+import { encodeAuditCursor } from "../../src/engine/audit-log.js";
+import { toAuditEntryId } from "../../src/graphql/ids.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { DB_KIND, openTestDatabase, query, type TestDatabase } from "../support/db.js";
 import { codeOf, must } from "../support/graph.js";
 
 const INTEGRITY = `{ auditIntegrity { ok entries headPosition headHash firstBreak { entryId position problem } } }`;
 
-/** Changes one audit row's reason as the owner, with the append-only trigger off. */
-async function tamper(db: DatabaseHandle["db"], where: string): Promise<string> {
+/**
+ * Changes one audit row's reason as the owner, with the append-only trigger off; returns its row id and its entry
+ * id as the API names it.
+ */
+async function tamper(
+  db: DatabaseHandle["db"],
+  where: string,
+): Promise<{ rowId: string; entryId: string; org: string }> {
   return db.transaction(async (tx) => {
     await query(tx, `ALTER TABLE audit_log DISABLE TRIGGER USER`);
-    const [row] = await query<{ id: string }>(
+    const [row] = await query<{ id: string; org: string; seq: string }>(
       tx,
-      `UPDATE audit_log SET reason = 'edited' WHERE id = (SELECT min(id) FROM audit_log WHERE ${where}) RETURNING id::text`,
+      `UPDATE audit_log SET reason = 'edited' WHERE id = (SELECT min(id) FROM audit_log WHERE ${where})
+       RETURNING id::text, organization_id::text AS org, seq::text`,
     );
     await query(tx, `ALTER TABLE audit_log ENABLE TRIGGER USER`);
-    return row!.id;
+    return { rowId: row!.id, entryId: toAuditEntryId(row!.org, Number(row!.seq)), org: row!.org };
   });
 }
 
@@ -55,9 +64,21 @@ describe("auditIntegrity", () => {
     expect(moved).toMatchObject({ ok: true, entries: before.auditIntegrity.entries + 1 });
     expect(moved.headHash).not.toBe(before.auditIntegrity.headHash);
 
-    const id = await tamper(api.db.db, `organization_id = (SELECT id FROM organizations WHERE slug = 'demo')`);
+    const { entryId, org } = await tamper(
+      api.db.db,
+      `organization_id = (SELECT id FROM organizations WHERE slug = 'demo')`,
+    );
     const after = (await must(api, INTEGRITY)).auditIntegrity;
-    expect(after).toMatchObject({ ok: false, firstBreak: { entryId: id, position: 1 } });
+    expect(after).toMatchObject({ ok: false, firstBreak: { entryId, position: 1 } });
+    // The same id auditLog shows for that entry (the oldest: the one before position 2).
+    const { auditLog } = await must(
+      api,
+      `query($after: String) { auditLog(first: 5, after: $after) { edges { node { id } } } }`,
+      {
+        after: encodeAuditCursor(org, 2),
+      },
+    );
+    expect(auditLog.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([entryId]);
     // Another organization's chain is its own.
     const acme = (await must(api, INTEGRITY, undefined, await api.auth("ADMIN", "acme"))).auditIntegrity;
     expect(acme.ok).toBe(true);
@@ -114,13 +135,16 @@ describe(`npm run audit:verify on ${DB_KIND}`, () => {
     ]);
 
     const h = await open();
-    const id = await tamper(h.db, `organization_id = (SELECT id FROM organizations WHERE slug = 'acme')`);
+    const { rowId, entryId } = await tamper(
+      h.db,
+      `organization_id = (SELECT id FROM organizations WHERE slug = 'acme')`,
+    );
     await done(h);
 
     const broken = capture();
     expect(await main([], env, broken.out)).toBe(1);
     expect(broken.lines.stderr).toEqual([
-      `acme: BROKEN at position 1 (audit row ${id}): hash mismatch: the row or an earlier one was changed`,
+      `acme: BROKEN at position 1 (entry ${entryId}, audit_log.id ${rowId}): hash mismatch: the row or an earlier one was changed`,
     ]);
     expect(broken.lines.stdout).toEqual([expect.stringMatching(/^demo: ok/)]);
     const demoOnly = capture();

@@ -98,7 +98,7 @@ describe("audit hash chain", () => {
     await behindTheBack(db, `UPDATE audit_log SET reason = 'nothing to see' WHERE id = ${id(3)}`);
     expect(await verifyChain(db.db, org)).toMatchObject({
       ok: false,
-      firstBreak: { id: id(3), seq: 3, problem: expect.stringContaining("hash mismatch") },
+      firstBreak: { id: id(3), entrySeq: 3, seq: 3, problem: expect.stringContaining("hash mismatch") },
     });
   });
 
@@ -119,14 +119,14 @@ describe("audit hash chain", () => {
     await behindTheBack(db, `DELETE FROM audit_log WHERE id = ${middle.id(2)}`);
     expect(await verifyChain(db.db, middle.org)).toMatchObject({
       ok: false,
-      firstBreak: { id: middle.id(3), seq: 2, problem: expect.stringContaining("missing") },
+      firstBreak: { id: middle.id(3), entrySeq: 3, seq: 2, problem: expect.stringContaining("missing") },
     });
     const end = await chained();
     await behindTheBack(db, `DELETE FROM audit_log WHERE id = ${end.id(6)}`);
     expect(await verifyChain(db.db, end.org)).toMatchObject({
       ok: false,
       rows: 5,
-      firstBreak: { id: null, seq: 6, problem: expect.stringContaining("missing") },
+      firstBreak: { id: null, entrySeq: null, seq: 6, problem: expect.stringContaining("missing") },
     });
   });
 
@@ -147,7 +147,7 @@ describe("audit hash chain", () => {
       );
       expect(await verifyChain(db.db, org), `at ${seq}`).toMatchObject({
         ok: false,
-        firstBreak: { id: Number(inserted!.id), seq },
+        firstBreak: { id: Number(inserted!.id), entrySeq: seq, seq },
       });
     }
   });

@@ -3,7 +3,7 @@ import { auditPage, decodeAuditCursor, encodeAuditCursor } from "../../engine/au
 import { MAX_PAGE_SIZE } from "../args.js";
 import type { Context } from "../context.js";
 import { InvalidInputError } from "../../engine/errors.js";
-import { fromGlobalId, toGlobalId, type NodeType } from "../ids.js";
+import { fromGlobalId, toAuditEntryId, toGlobalId, type NodeType } from "../ids.js";
 import { oneAtATime } from "../request-share.js";
 import { isUuid } from "../../engine/sql.js";
 import { verifyChain } from "../../engine/audit-chain.js";
@@ -39,11 +39,12 @@ export class AuditResolver {
         action: action ?? undefined,
       },
       first,
-      decodeAuditCursor(after),
+      decodeAuditCursor(after, ctx.op.organizationId),
     );
-    const edges = page.entries.map((e) => ({
-      cursor: encodeAuditCursor(e.id),
-      node: { ...e, id: String(e.id), entityId: toGlobalId(e.entityType as NodeType, e.entityId) },
+    const org = ctx.op.organizationId;
+    const edges = page.entries.map(({ seq, ...e }) => ({
+      cursor: encodeAuditCursor(org, seq),
+      node: { ...e, id: toAuditEntryId(org, seq), entityId: toGlobalId(e.entityType as NodeType, e.entityId) },
     }));
     return {
       edges,
@@ -71,7 +72,7 @@ export class AuditResolver {
       headHash: r.headHash,
       firstBreak: r.firstBreak
         ? {
-            entryId: r.firstBreak.id === null ? null : String(r.firstBreak.id),
+            entryId: r.firstBreak.entrySeq === null ? null : toAuditEntryId(r.organizationId, r.firstBreak.entrySeq),
             position: r.firstBreak.seq,
             problem: r.firstBreak.problem,
           }

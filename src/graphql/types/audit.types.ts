@@ -15,7 +15,10 @@ registerEnumType(AuditAction, { name: "AuditAction" });
 
 @ObjectType({ description: "One effective change, written in the same transaction as the change. Never updated." })
 export class AuditEntry {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description:
+      "Opaque; names the entry by its position in the organization's own chain, so it reveals nothing of other organizations.",
+  })
   id!: string;
 
   @Field(() => DateTimeResolver)
@@ -53,7 +56,7 @@ export class AuditEntryConnection extends ConnectionType(AuditEntry, "AuditEntry
 export class AuditChainBreak {
   @Field(() => ID, {
     nullable: true,
-    description: "The audit entry where it fails; null when entries are missing at the end.",
+    description: "The id (as in auditLog) of the audit entry where it fails; null when entries are missing at the end.",
   })
   entryId!: string | null;
 
