@@ -3,7 +3,7 @@
  * and always an expiry. Nothing here knows GraphQL or HTTP; the API layer maps `InvalidTokenError` to its
  * own error.
  *
- * Invariant: `verifyToken` either returns all three claims, valid, or throws `InvalidTokenError`; a token
+ * Invariant: `verifyToken` either returns all three claims, valid, and the expiry, or throws `InvalidTokenError`; a token
  * problem never surfaces as any other error.
  */
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -15,6 +15,12 @@ export interface TokenClaims {
   role: Role;
   /** The organization's slug. */
   org: string;
+}
+
+/** What a verified token says: its claims, and when it expires. */
+export interface VerifiedToken extends TokenClaims {
+  /** The expiry (`exp`), in seconds since the epoch; every token has one. */
+  exp: number;
 }
 
 /** Shortest secret accepted, as for `AUTH_SECRET`. */
@@ -66,7 +72,7 @@ export async function signToken(claims: TokenClaims, secret: string, ttlMs: numb
  * Verifies the signature (HS256 only), the expiry (required) and the claims.
  * @throws InvalidTokenError for anything wrong with the token; RangeError only for a short secret.
  */
-export async function verifyToken(token: string, secret: string): Promise<TokenClaims> {
+export async function verifyToken(token: string, secret: string): Promise<VerifiedToken> {
   const key = keyOf(secret);
   let payload: Record<string, unknown>;
   try {
@@ -78,10 +84,11 @@ export async function verifyToken(token: string, secret: string): Promise<TokenC
     const value = payload[claim];
     if (value === undefined || value === null || value === "") throw new InvalidTokenError(`missing claim ${claim}`);
   }
-  const { sub, role, org } = payload;
+  const { sub, role, org, exp } = payload;
   if (typeof sub !== "string" || typeof org !== "string") throw new InvalidTokenError("malformed");
   if (!isRole(role)) throw new InvalidTokenError(`unknown role ${safe(role)}`);
-  return { sub, role, org };
+  // jose has checked that `exp` is a number and in the future.
+  return { sub, role, org, exp: exp as number };
 }
 
 function reasonOf(err: unknown): InvalidTokenReason {

@@ -12,6 +12,11 @@ export type Viewer = {
   role: Role;
   organizationId: string;
   organizationSlug: string;
+  /**
+   * When the token expires (ms since the epoch): a WebSocket authenticated with it is closed then, an event stream
+   * ended. Undefined for a viewer made without a token (tests, scripts).
+   */
+  expiresAt?: number | undefined;
 };
 
 /** Per request (HTTP) or per operation (WebSocket). A `type`, not an interface: graphql-ws needs it so. */

@@ -23,5 +23,11 @@ export async function authenticate(
   }
   const organizationId = await orgs.idOf(claims.org);
   if (!organizationId) throw new UnauthenticatedError(`unknown organization ${JSON.stringify(claims.org)}`);
-  return { subject: claims.sub, role: claims.role, organizationId, organizationSlug: claims.org };
+  return {
+    subject: claims.sub,
+    role: claims.role,
+    organizationId,
+    organizationSlug: claims.org,
+    expiresAt: claims.exp * 1000,
+  };
 }

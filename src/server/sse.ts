@@ -5,11 +5,13 @@
  * operations with `x-graphql-event-stream-token`). Every request carries `Authorization: Bearer <token>` (so a
  * browser preflights every cross-origin one: no CSRF through a simple request); each
  * operation goes through the same pipeline as over WebSocket (limits, introspection, trusted documents, masking)
- * and is counted and logged when it ends (stream-operations.ts).
+ * and is counted and logged when it ends (stream-operations.ts). A subscription lives no longer than the token of
+ * the request that started it: it then ends with an UNAUTHENTICATED error (in single-connection mode the listening
+ * stream stays, and carries operations sent later with a fresh token).
  */
 import { randomUUID } from "node:crypto";
 import type { Request, RequestHandler, Response } from "express";
-import type { ExecutionResult } from "graphql";
+import type { ExecutionArgs, ExecutionResult } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/express";
 import type { Context, Viewer } from "../graphql/context.js";
 import { UnauthenticatedError } from "../engine/errors.js";
@@ -23,6 +25,7 @@ import {
   type StreamPipelineOptions,
 } from "./stream-operation.js";
 import type { StreamOperation, StreamOperations } from "./stream-operations.js";
+import { endAtExpiry } from "./token-expiry.js";
 
 export const SSE_PATH_SUFFIX = "/stream";
 
@@ -79,7 +82,9 @@ export function sseHandler(options: SseOptions): RequestHandler {
     validate: () => [],
     // A query may read from a replica (read-routing.ts); subscriptions follow the primary.
     execute: executeInReadScope as never,
-    subscribe: subscribeSafely as never,
+    // A subscription ends with UNAUTHENTICATED when the token of its request expires (token-expiry.ts).
+    subscribe: (async (args: ExecutionArgs) =>
+      endAtExpiry(await subscribeSafely(args), (args.contextValue as Context).viewer.expiresAt)) as never,
     onOperation: (_ctx, req, args, result) => void live.get(req)?.started(args, result),
     onNext: (ctx, req, result) => {
       const masked = maskResult(result as ExecutionResult, options, ctx);

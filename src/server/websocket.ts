@@ -1,10 +1,11 @@
 /**
  * GraphQL over WebSocket (graphql-ws) on the GraphQL path: authenticated once per connection from the
- * `connection_init` payload (a bad token closes the socket with 4401), then every operation goes through the
- * shared streaming pipeline, so limits, introspection, trusted documents and error masking match HTTP and SSE;
- * each operation is counted and logged when it ends (stream-operations.ts). A frame is at most as large as an HTTP
- * body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into memory. A socket gets
- * WS_CONNECTION_INIT_TIMEOUT_MS to authenticate, and one client address at most WS_MAX_SOCKETS_PER_ADDRESS sockets.
+ * `connection_init` payload (a bad token closes the socket with 4401, and so does the token's expiry later), then
+ * every operation goes through the shared streaming pipeline, so limits, introspection, trusted documents and error
+ * masking match HTTP and SSE; each operation is counted and logged when it ends (stream-operations.ts). A frame is
+ * at most as large as an HTTP body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into
+ * memory. A socket gets WS_CONNECTION_INIT_TIMEOUT_MS to authenticate, and one client address at most
+ * WS_MAX_SOCKETS_PER_ADDRESS sockets.
  */
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
@@ -23,6 +24,7 @@ import {
   type StreamPipelineOptions,
 } from "./stream-operation.js";
 import type { ConnectionCount } from "./subscription-quota.js";
+import { atTime, EXPIRED_CLOSE_REASON } from "./token-expiry.js";
 import type { StreamOperation, StreamOperations } from "./stream-operations.js";
 
 export interface WebSocketOptions extends StreamPipelineOptions {
@@ -79,7 +81,14 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
       onConnect: async (ctx) => {
         try {
           const params = ctx.connectionParams ?? {};
-          ctx.extra.viewer = await options.authenticate(params.authorization ?? params.Authorization);
+          const viewer = await options.authenticate(params.authorization ?? params.Authorization);
+          ctx.extra.viewer = viewer;
+          const socket = ctx.extra.socket;
+          if (viewer.expiresAt !== undefined && socket.readyState === socket.OPEN) {
+            // graphql-ws then completes the socket's operations; its client does not retry a 4401.
+            const cancel = atTime(viewer.expiresAt, () => socket.close(4401, EXPIRED_CLOSE_REASON));
+            socket.once("close", cancel);
+          }
           return true;
         } catch (err) {
           const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
