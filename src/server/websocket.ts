@@ -4,7 +4,7 @@
  * every operation goes through the shared streaming pipeline, so limits, introspection, trusted documents and error
  * masking match HTTP and SSE; each operation is counted and logged when it ends (stream-operations.ts). A frame is
  * at most as large as an HTTP body (WS_MAX_PAYLOAD_BYTES): a 40 MB `connection_init` is refused, not read into
- * memory. A socket gets WS_CONNECTION_INIT_TIMEOUT_MS to authenticate, and one client address at most
+ * memory, and costs one log line, not a stack trace on stderr. A socket gets WS_CONNECTION_INIT_TIMEOUT_MS to authenticate, and one client address at most
  * WS_MAX_SOCKETS_PER_ADDRESS sockets.
  */
 import { randomUUID } from "node:crypto";
@@ -147,5 +147,21 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
     },
     wsServer,
   );
+  // graphql-ws answers a socket's 'error' with console.error and the stack trace. Those errors are the client's
+  // protocol faults (a frame over WS_MAX_PAYLOAD_BYTES, invalid UTF-8, a bad opcode), which ws has answered already
+  // by closing the socket (1009, 1007, 1002); printed, any client could flood stderr. So one structured line per
+  // socket instead (ws emits 'error' at most once per socket). This listener runs after graphql-ws's own (added in
+  // useServer), so the socket's error listener is in place to be replaced.
+  wsServer.on("connection", (socket, req) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (err: Error & { code?: string }) => {
+      options.log.info(
+        { address: req.socket.remoteAddress, code: err.code, problem: err.message },
+        "websocket closed on a protocol error",
+      );
+      // ws closes the socket itself for every error it emits; anything else is closed as graphql-ws would.
+      if (socket.readyState === socket.OPEN) socket.close(4500, "Internal server error");
+    });
+  });
   return { wsServer, dispose: () => cleanup.dispose() };
 }

@@ -7,7 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import WebSocket from "ws";
 import { listeningUrl } from "../../src/server/banner.js";
+import { WS_MAX_PAYLOAD_BYTES } from "../../src/server/websocket.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
 import { wsClient, wsExec } from "../support/ws.js";
 
@@ -146,6 +148,25 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
     expect(line.subject).toMatch(/^[0-9a-f]{16}$/);
     expect(server.output().stdout).not.toContain("admin@demo.test");
     expect(server.output().stdout).not.toContain(token);
+  });
+
+  test("oversized WebSocket frames print no stack trace: stderr unchanged, one JSON log line per socket", async () => {
+    const stderrBefore = server.output().stderr;
+    for (let i = 0; i < 10; i++) {
+      const ws = new WebSocket(url.replace(/^http/, "ws"), "graphql-transport-ws");
+      await new Promise((r, j) => ws.once("open", r).once("error", j));
+      const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+      ws.send(JSON.stringify({ type: "connection_init", payload: { junk: "x".repeat(WS_MAX_PAYLOAD_BYTES + 1) } }));
+      expect(await closed).toBe(1009);
+    }
+    const logged = () =>
+      server
+        .output()
+        .stdout.split("\n")
+        .filter((l) => l.includes("websocket closed on a protocol error")).length;
+    for (let i = 0; i < 100 && logged() < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(server.output().stderr).toBe(stderrBefore);
+    expect(logged()).toBe(10);
   });
 
   test("SIGTERM with an open WebSocket and an idle keep-alive connection: drains, exits 0, never waits out the grace", async () => {
