@@ -143,10 +143,14 @@ async function main() {
   });
   let url: string;
   let metricsServer: Awaited<ReturnType<typeof listenMetrics>> | undefined;
+  // Which setting names the port being opened, for the one line if it cannot be.
+  let listening = { setting: "PORT", port: config.PORT };
   try {
     url = await app.listen(config.PORT, config.HOST);
-    if (config.METRICS_PORT !== undefined)
+    if (config.METRICS_PORT !== undefined) {
+      listening = { setting: "METRICS_PORT", port: config.METRICS_PORT };
       metricsServer = await listenMetrics(metrics, config.METRICS_PORT, config.HOST, config.METRICS_TOKEN);
+    }
   } catch (err) {
     // Bounded: nothing may keep a process that cannot serve from exiting.
     await Promise.race([
@@ -155,7 +159,7 @@ async function main() {
     ]);
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "EADDRINUSE" ? "the port is in use" : err instanceof Error ? err.message : String(err);
-    fail(`Cannot start: cannot listen on ${config.HOST}:${config.PORT}: ${why}`, 1);
+    fail(`Cannot start: cannot listen on ${config.HOST}:${listening.port} (${listening.setting}): ${why}`, 1);
   }
 
   services.runner.start();

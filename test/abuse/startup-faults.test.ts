@@ -1,8 +1,8 @@
 /**
- * Start-up and embedded-database faults an unlucky operator meets: a port already in use stops the server with
- * one line and exit 1 (it used to hang after a WebSocket stack trace); a second process on the same PGLITE_DIR
- * exits 1 naming the holder's PID (both used to run, and writes were lost); a data directory deleted under a
- * running server makes /readyz say unavailable.
+ * Start-up and embedded-database faults an unlucky operator meets: a port already in use (PORT or METRICS_PORT,
+ * named) stops the server with one line and exit 1 (it used to hang after a WebSocket stack trace); a second
+ * process on the same PGLITE_DIR exits 1 naming the holder's PID (both used to run, and writes were lost); a data
+ * directory deleted under a running server makes /readyz say unavailable.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -52,7 +52,7 @@ describe(`a port already in use (${onPostgres ? "PostgreSQL" : "PGlite"})`, () =
   let db: TestDatabase | undefined;
   afterAll(async () => db?.close());
 
-  test("exits 1 with one line naming the address, no stack trace", SLOW, async () => {
+  test("exits 1 with one line naming the address and PORT, no stack trace", SLOW, async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     const port = (blocker.address() as { port: number }).port;
@@ -65,7 +65,24 @@ describe(`a port already in use (${onPostgres ? "PostgreSQL" : "PGlite"})`, () =
       const r = await run(env);
       expect(r.code).toBe(1);
       const lines = r.stderr.trim().split("\n");
-      expect(lines).toEqual([`Cannot start: cannot listen on 127.0.0.1:${port}: the port is in use`]);
+      expect(lines).toEqual([`Cannot start: cannot listen on 127.0.0.1:${port} (PORT): the port is in use`]);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe("a METRICS_PORT already in use", () => {
+  test("exits 1 with one line naming METRICS_PORT, no stack trace", SLOW, async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await run({ PORT: "0", METRICS_PORT: String(port), PGLITE_DIR: "memory://", SEED_DEMO: "false" });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        `Cannot start: cannot listen on 127.0.0.1:${port} (METRICS_PORT): the port is in use`,
+      ]);
     } finally {
       blocker.close();
     }
