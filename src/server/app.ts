@@ -180,7 +180,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   if (metricsEndpoint.enabled) app.get(METRICS_PATH, metrics.handler(metricsEndpoint.token));
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   app.get("/readyz", readinessHandler(opts.handle));
-  mountIde(app, GRAPHQL_PATH, opts.ide);
+  mountIde(app, GRAPHQL_PATH, model, opts.ide);
   mountDashboard(app, opts.dashboard);
 
   const introspection = opts.introspection ?? true;

@@ -2,14 +2,16 @@
  * The GraphQL IDE (ruru, a GraphiQL build) served entirely from this process: its scripts, styles, workers and
  * font come from the installed package under /ruru-static/, so it works with no internet access. A
  * Content-Security-Policy keeps it that way: the browser refuses anything from another origin.
- * It opens on a tour of this API (ide-document.ts). Queries go over HTTP to the endpoint; subscriptions over graphql-ws at ws(s)://<the page's host><endpoint>,
- * with the headers of the IDE's headers editor as connection_init payload.
+ * It opens on a tour of the served model's API (ide-document.ts). Queries go over HTTP to the endpoint;
+ * subscriptions over graphql-ws at ws(s)://<the page's host><endpoint>, with the headers of the IDE's headers
+ * editor as connection_init payload.
  */
 import { createHash } from "node:crypto";
 import type { Express, Request, Response } from "express";
 import { ruruHTML, type RuruConfig } from "ruru/server";
 import { serveStatic } from "ruru/static";
-import { IDE_DOCUMENT } from "./ide-document.js";
+import type { DomainModel } from "../domain/domain-model.js";
+import { ideDocument } from "./ide-document.js";
 
 export const IDE_STATIC_PATH = "/ruru-static/";
 
@@ -61,7 +63,7 @@ export function isLoopbackRequest(req: Request): boolean {
   return fromLoopback && toLoopback;
 }
 
-function idePage(graphqlPath: string, initialHeaders: Record<string, string> | undefined) {
+function idePage(graphqlPath: string, document: string, initialHeaders: Record<string, string> | undefined) {
   const headers = initialHeaders && JSON.stringify(initialHeaders, null, 2);
   const html = ruruHTML({
     endpoint: graphqlPath,
@@ -70,7 +72,7 @@ function idePage(graphqlPath: string, initialHeaders: Record<string, string> | u
     staticPath: IDE_STATIC_PATH,
     // (Cast: ruru's RuruClientConfig picks from GraphiQL's props, whose types ruru does not ship.)
     clientConfig: {
-      defaultQuery: IDE_DOCUMENT,
+      defaultQuery: document,
       ...(headers ? { initialHeaders: headers, defaultHeaders: headers } : {}),
     } as RuruConfig["clientConfig"],
     htmlParts: headers ? { headerScripts: (original) => original + INTROSPECT_WITH_INITIAL_HEADERS } : {},
@@ -86,9 +88,11 @@ function idePage(graphqlPath: string, initialHeaders: Record<string, string> | u
   return { html, csp };
 }
 
-export function mountIde(app: Express, graphqlPath: string, options: IdeOptions = {}) {
-  const plain = idePage(graphqlPath, undefined);
-  const withHeaders = options.initialHeaders ? idePage(graphqlPath, options.initialHeaders) : plain;
+/** Serves the IDE at `graphqlPath` (for `text/html` GETs) and `/`, opening on a tour of `model`'s API. */
+export function mountIde(app: Express, graphqlPath: string, model: DomainModel, options: IdeOptions = {}) {
+  const document = ideDocument(model);
+  const plain = idePage(graphqlPath, document, undefined);
+  const withHeaders = options.initialHeaders ? idePage(graphqlPath, document, options.initialHeaders) : plain;
   // serveStatic strips the prefix itself, so it must see the full URL: not mounted under a path.
   app.use(serveStatic(IDE_STATIC_PATH) as never);
   const page = (req: Request, res: Response) => {

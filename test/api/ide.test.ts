@@ -13,7 +13,8 @@ import type { Locator, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, validate, type OperationDefinitionNode } from "graphql";
 import { IDE_STATIC_PATH, mountIde } from "../../src/server/ide.js";
-import { IDE_DOCUMENT } from "../../src/server/ide-document.js";
+import { MODEL } from "../../src/domain/model.js";
+import { ideDocument } from "../../src/server/ide-document.js";
 import { browserTest, launchChromium } from "../support/chromium.js";
 import { startTestApi, type TestApi } from "../support/api.js";
 
@@ -51,7 +52,7 @@ describe("routes", () => {
   test("the IDE opens on a tour of this API that validates against the schema", async () => {
     const html = await (await getHtml("/graphql")).text();
     const document = ruruConfig(html).defaultQuery as string;
-    expect(document).toBe(IDE_DOCUMENT);
+    expect(document).toBe(ideDocument(MODEL));
     expect(validate(api.app.schema, parse(document))).toEqual([]);
     const operations = parse(document).definitions.map((d) => (d as OperationDefinitionNode).operation);
     expect(operations).toEqual(["query", "mutation", "mutation", "mutation", "subscription"]);
@@ -74,7 +75,7 @@ describe("routes", () => {
   test("mountIde's initialHeaders become the IDE's initial and default headers", async () => {
     const app = express();
     const initialHeaders = { authorization: "Bearer a.b.c</script><script>alert(1)</script>" };
-    mountIde(app, "/graphql", { initialHeaders });
+    mountIde(app, "/graphql", MODEL, { initialHeaders });
     const server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     try {
@@ -479,7 +480,7 @@ describe("in headless Chromium", () => {
       // The IDE mounted with initialHeaders, as the server does in development; /graphql is forwarded to the API.
       const authorization = await api.auth("VIEWER", "demo", "dev@demo.test");
       const app = express();
-      mountIde(app, "/graphql", { initialHeaders: { authorization } });
+      mountIde(app, "/graphql", MODEL, { initialHeaders: { authorization } });
       app.post("/graphql", express.raw({ type: () => true }), async (req, res) => {
         const headers: Record<string, string> = { "content-type": String(req.headers["content-type"]) };
         if (req.headers.authorization) headers.authorization = req.headers.authorization;
