@@ -13,3 +13,14 @@ export function median(values: number[]): number {
  */
 export const num = (n: number, digits = 0): string =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * The `p`-th percentile of `values` by the nearest-rank method (the smallest value with at least p% of the values at
+ * or below it); NaN when there are none.
+ * @example percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99) // 10
+ */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+}

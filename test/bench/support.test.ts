@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "vitest";
 import { databaseUrl } from "../../bench/support/databases.js";
 import { envInt } from "../../bench/support/env.js";
-import { median, num } from "../../bench/support/stats.js";
+import { median, num, percentile } from "../../bench/support/stats.js";
 
 afterEach(() => {
   delete process.env.SDG_TEST_KNOB;
@@ -39,4 +39,13 @@ test("median takes the middle value, or the mean of the middle two; num groups t
   expect(median([4, 1, 3, 2])).toBe(2.5);
   expect(num(12345.678, 1)).toBe("12,345.7");
   expect(num(2)).toBe("2");
+});
+
+test("percentile takes the nearest rank: p50 and p99 of 1..10 are 5 and 10, of one value that value", () => {
+  const values = [7, 3, 10, 1, 2, 9, 4, 8, 6, 5];
+  expect(percentile(values, 50)).toBe(5);
+  expect(percentile(values, 99)).toBe(10);
+  expect(percentile(values, 10)).toBe(1);
+  expect(percentile([42], 99)).toBe(42);
+  expect(percentile([], 50)).toBeNaN();
 });
