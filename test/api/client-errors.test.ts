@@ -6,22 +6,18 @@
  */
 import { gzipSync } from "node:zlib";
 import { SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startTestApi, TEST_SECRET, type TestApi } from "../support/api.js";
+import { describe, expect, test } from "vitest";
+import { TEST_SECRET, type TestApi } from "../support/api.js";
 import { query } from "../support/db.js";
-import { buildGraph, codeOf } from "../support/graph.js";
+import { codeOf, type Graph, useGraphApi } from "../support/graph.js";
 import { errorsIn, recordingLogger } from "../support/log.js";
 import { sseClient, sseResults } from "../support/sse.js";
 import { wsClient, wsExec } from "../support/ws.js";
 
 let api: TestApi;
-let g: Awaited<ReturnType<typeof buildGraph>>;
+let g: Graph;
 const { log, records } = recordingLogger();
-beforeAll(async () => {
-  api = await startTestApi({ log });
-  g = await buildGraph(api);
-});
-afterAll(() => api.close());
+useGraphApi((opened) => ({ api, g } = opened), { log });
 
 async function auditCount() {
   const [r] = await query<{ n: number }>(api.db.db, "SELECT count(*)::int AS n FROM audit_log");

@@ -4,15 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { query } from "../support/db.js";
-import { buildGraph, codeOf, must } from "../support/graph.js";
+import { codeOf, type Graph, must, useGraphApi } from "../support/graph.js";
 
 let api: TestApi;
-let g: Awaited<ReturnType<typeof buildGraph>>;
-beforeAll(async () => {
-  api = await startTestApi();
-  g = await buildGraph(api);
-});
-afterAll(() => api.close());
+let g: Graph;
+useGraphApi((opened) => ({ api, g } = opened));
 
 const softDelete = `mutation($id: ID!, $reason: String) { softDelete(id: $id, reason: $reason) { operationId cascaded { type count } node { id isDeleted } } }`;
 const restore = `mutation($id: ID!, $anc: Boolean) { restore(id: $id, withAncestors: $anc) { operationId cascaded { type count } node { id isDeleted } } }`;

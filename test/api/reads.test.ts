@@ -2,18 +2,13 @@
  * Every read path hides deleted rows by default and shows them with includeDeleted: lists and their counts,
  * the trash (onlyDeleted), single fetches, node, to-one, to-many and many-to-many relations.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startTestApi, type TestApi } from "../support/api.js";
-import { buildGraph, must } from "../support/graph.js";
+import { describe, expect, test } from "vitest";
+import { type TestApi } from "../support/api.js";
+import { type Graph, must, useGraphApi } from "../support/graph.js";
 
 let api: TestApi;
-let g: Awaited<ReturnType<typeof buildGraph>>;
-
-beforeAll(async () => {
-  api = await startTestApi();
-  g = await buildGraph(api);
-});
-afterAll(() => api.close());
+let g: Graph;
+useGraphApi((opened) => ({ api, g } = opened));
 
 const ids = (conn: { edges: { node: { id: string } }[] }) => conn.edges.map((e) => e.node.id);
 

@@ -4,26 +4,16 @@
  * counts that do not grow with the number of rows.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
-import { ENTITY_TABLES, openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { buildProject, makeEngine, newTenant, uid } from "../support/fixtures.js";
+import { ENTITY_TABLES, query, type TestDatabase } from "../support/db.js";
+import { buildProject, byType, makeEngine, newTenant, uid, useEngineDatabase } from "../support/fixtures.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  engine = makeEngine(db.db);
-});
-
-afterAll(async () => {
-  await db?.close();
-});
-
-/** `cascaded` as a plain object, so the order of types does not matter. */
-const byType = (list: TypeCount[]) => Object.fromEntries(list.map(({ type, count }) => [type, count]));
+useEngineDatabase((opened) => ({ db, engine } = opened));
 
 async function newUser(ctx: OperationContext, e: SoftDeleteEngine = engine) {
   return e.create("User", ctx, { email: `${uid()}@example.test`, name: "Someone" });

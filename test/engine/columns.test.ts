@@ -5,27 +5,20 @@
  */
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LIVE_ROWS } from "../../src/db/schema/columns.js";
 import { ENTITIES } from "../../src/domain/model.js";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
-import { openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
+import { rowsOf, type TestDatabase } from "../support/db.js";
 import { dbError, engineError } from "../support/errors.js";
-import { makeEngine, newTenant } from "../support/fixtures.js";
+import { newTenant, useEngineDatabase } from "../support/fixtures.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;
 let ctx: OperationContext;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  engine = makeEngine(db.db);
-  ctx = await newTenant(db.db);
-});
-afterAll(async () => {
-  await db?.close();
-});
+useEngineDatabase((opened) => ({ db, engine, ctx } = opened), { tenant: true });
 
 let n = 0;
 const email = () => `person${++n}-${Math.random().toString(36).slice(2, 8)}@example.test`;

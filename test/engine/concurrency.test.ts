@@ -3,35 +3,24 @@
  * the outcome is checked against the invariants the engine promises: one winner where only one can win, one
  * audit entry per effective change, and never a live child under a deleted parent.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "../../src/db/connect.js";
-import type { DatabaseHandle } from "../../src/db/database.js";
+import { describe, expect, it } from "vitest";
+
 import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
-import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
+import { onPostgres, query, type TestDatabase, useRacingHandles } from "../support/db.js";
 import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
 
 const ROUNDS = 25;
 
 describe.skipIf(!onPostgres)("concurrent operations (PostgreSQL only: PGlite is a single connection)", () => {
   let db: TestDatabase;
-  let handles: DatabaseHandle[] = [];
   /** One engine per connection pool: operations in a race never share a connection. */
   let a: SoftDeleteEngine;
   let b: SoftDeleteEngine;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    handles = [
-      await connect({ url: db.url!, directUrl: db.directUrl }),
-      await connect({ url: db.url!, directUrl: db.directUrl }),
-    ];
-    a = makeEngine(handles[0]!.db);
-    b = makeEngine(handles[1]!.db);
-  });
-
-  afterAll(async () => {
-    for (const h of handles) await h.close();
-    await db?.close();
+  useRacingHandles((opened) => {
+    db = opened.db;
+    a = makeEngine(opened.handles[0].db);
+    b = makeEngine(opened.handles[1].db);
   });
 
   /** "ok" for a fulfilled operation, else the engine error's code (or the unexpected error itself). */

@@ -3,35 +3,26 @@
  * the same database at once. One runs; the other does nothing and says so; every row is purged exactly once;
  * a crashed holder's lock is released by the server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "../../src/db/connect.js";
+import { describe, expect, it } from "vitest";
+
 import { tryLock } from "../../src/db/advisory-lock.js";
 import type { DatabaseHandle } from "../../src/db/database.js";
 import { Maintenance, PURGE_LOCK_KEY } from "../../src/engine/maintenance.js";
 import type { PurgeReport } from "../../src/engine/retention.js";
-import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
+import { onPostgres, query, type TestDatabase, useRacingHandles } from "../support/db.js";
 import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
 import { ageOperation } from "../support/retention.js";
 
 describe.skipIf(!onPostgres)("concurrent purges (PostgreSQL only: PGlite is one process with one connection)", () => {
   let db: TestDatabase;
-  let handles: DatabaseHandle[] = [];
+  let handles: [DatabaseHandle, DatabaseHandle];
   let a: Maintenance;
   let b: Maintenance;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    handles = [
-      await connect({ url: db.url!, directUrl: db.directUrl }),
-      await connect({ url: db.url!, directUrl: db.directUrl }),
-    ];
-    a = new Maintenance(makeEngine(handles[0]!.db), handles[0]!, { purgeBatchSize: 2 });
-    b = new Maintenance(makeEngine(handles[1]!.db), handles[1]!, { purgeBatchSize: 2 });
-  });
-
-  afterAll(async () => {
-    for (const h of handles) await h.close();
-    await db?.close();
+  useRacingHandles((opened) => {
+    ({ db, handles } = opened);
+    a = new Maintenance(makeEngine(handles[0].db), handles[0], { purgeBatchSize: 2 });
+    b = new Maintenance(makeEngine(handles[1].db), handles[1], { purgeBatchSize: 2 });
   });
 
   /** `n` projects deleted 100 days ago, each with one task (comment, reply, assignment): 5 rows each. */

@@ -4,28 +4,19 @@
  * per row; roots held by a dependant are skipped and reported; batches commit whole, so an interrupted purge
  * leaves no half-deleted subtree.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OperationContext } from "../../src/engine/context.js";
-import type { SoftDeleteEngine, TypeCount } from "../../src/engine/engine.js";
+import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { Maintenance } from "../../src/engine/maintenance.js";
 import type { PurgeProgress } from "../../src/engine/retention.js";
-import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
-import { buildProject, makeEngine, newTenant, uid } from "../support/fixtures.js";
+import { query, type TestDatabase } from "../support/db.js";
+import { buildProject, byType, newTenant, uid, useEngineDatabase } from "../support/fixtures.js";
 import { ageOperation, ageRow, auditCount, exists, snapshot } from "../support/retention.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  engine = makeEngine(db.db);
-});
-
-afterAll(async () => {
-  await db?.close();
-});
-
-const byType = (list: TypeCount[]) => Object.fromEntries(list.map(({ type, count }) => [type, count]));
+useEngineDatabase((opened) => ({ db, engine } = opened));
 
 function maintenance(overrides: Record<string, number> = {}, batchSize = 500) {
   return new Maintenance(engine, db, { retention: { defaultDays: 90, overrides }, purgeBatchSize: batchSize });

@@ -3,29 +3,22 @@
  * code, and a failed operation leaves neither a change nor an audit entry.
  */
 import { sql, type SQL } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RELATIONS } from "../../src/domain/model.js";
 import { DELETION_FIELDS } from "../../src/engine/audit.js";
 import type { OperationContext } from "../../src/engine/context.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { pgError } from "../../src/engine/pg-errors.js";
 import type { DeletionPolicy } from "../../src/engine/registry.js";
-import { ENTITY_TABLES, openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
+import { ENTITY_TABLES, rowsOf, type TestDatabase } from "../support/db.js";
 import { engineError } from "../support/errors.js";
-import { makeEngine, newTenant, seedTree } from "../support/fixtures.js";
+import { makeEngine, newTenant, seedTree, useEngineDatabase } from "../support/fixtures.js";
 
 let db: TestDatabase;
 let engine: SoftDeleteEngine;
 let ctx: OperationContext;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  engine = makeEngine(db.db);
-  ctx = await newTenant(db.db);
-});
-afterAll(async () => {
-  await db?.close();
-});
+useEngineDatabase((opened) => ({ db, engine, ctx } = opened), { tenant: true });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

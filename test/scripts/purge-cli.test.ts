@@ -2,24 +2,13 @@
  * `npm run purge`, driven through its `main` on both databases: usage errors, a dry run that changes nothing,
  * the real run, the summary, and the progress bar on a terminal.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type Output } from "../../scripts/purge.js";
-import { connect } from "../../src/db/connect.js";
-import type { DatabaseHandle } from "../../src/db/database.js";
-import { migrate } from "../../src/db/migrate.js";
-import { DB_KIND, openTestDatabase, query, type TestDatabase } from "../support/db.js";
+import { describe, expect, it } from "vitest";
+import { main } from "../../scripts/purge.js";
+import { DB_KIND, query } from "../support/db.js";
 import { buildProject, makeEngine, newTenant } from "../support/fixtures.js";
 import { ageOperation } from "../support/retention.js";
-
-function capture(terminal?: NodeJS.WritableStream) {
-  const lines = { stdout: [] as string[], stderr: [] as string[] };
-  const out: Output = { stdout: (l) => void lines.stdout.push(l), stderr: (l) => void lines.stderr.push(l), terminal };
-  return { out, lines };
-}
+import { capture, useScriptDatabase } from "../support/script.js";
 
 describe("npm run purge: usage", () => {
   it("refuses unknown options and types with exit code 2, and prints usage on --help", async () => {
@@ -44,34 +33,10 @@ describe("npm run purge: usage", () => {
 });
 
 describe(`npm run purge on ${DB_KIND}`, () => {
-  /** PostgreSQL: this file's database. PGlite: a directory, opened by one process at a time. */
-  let db: TestDatabase | undefined;
-  let dir: string | undefined;
-  let env: NodeJS.ProcessEnv;
-
-  const open = async (): Promise<DatabaseHandle> => (db ? db : connect({ pgliteDir: dir! }));
-  const done = async (h: DatabaseHandle) => void (db ? undefined : await h.close());
-
-  beforeAll(async () => {
-    if (DB_KIND === "postgres") {
-      db = await openTestDatabase();
-      env = { DATABASE_URL: db.url!, DATABASE_DIRECT_URL: db.directUrl!, PURGE_BATCH_SIZE: "1" };
-    } else {
-      dir = mkdtempSync(join(tmpdir(), "sdg-purge-cli-"));
-      const h = await connect({ pgliteDir: dir });
-      await migrate(h);
-      await h.close();
-      env = { PGLITE_DIR: dir, PURGE_BATCH_SIZE: "1" };
-    }
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const database = useScriptDatabase({ env: { PURGE_BATCH_SIZE: "1" } });
 
   it("a dry run says what would go and changes nothing; the real run purges it; then nothing is left", async () => {
-    let h = await open();
+    let h = await database.open();
     const engine = makeEngine(h.db);
     const ctx = await newTenant(h.db);
     for (let i = 0; i < 2; i++) {
@@ -79,40 +44,40 @@ describe(`npm run purge on ${DB_KIND}`, () => {
       const { operationId } = await engine.softDelete("Project", ctx, built.project.id);
       await ageOperation(h.db, operationId, 100);
     }
-    await done(h);
+    await database.done(h);
 
     const dry = capture();
-    expect(await main(["--dry-run"], env, dry.out)).toBe(0);
+    expect(await main(["--dry-run"], database.env, dry.out)).toBe(0);
     expect(dry.lines.stdout).toEqual([
       expect.stringMatching(
         /^dry run: would purge 10 rows \(TaskAssignment 2, Comment 4, Task 2, Project 2\) in 2 batch\(es\), [\d.]+ s$/,
       ),
     ]);
-    h = await open();
+    h = await database.open();
     expect(await query(h.db, `SELECT id FROM projects`)).toHaveLength(2);
-    await done(h);
+    await database.done(h);
 
     const real = capture();
-    expect(await main([], env, real.out)).toBe(0);
+    expect(await main([], database.env, real.out)).toBe(0);
     expect(real.lines.stdout[0]).toMatch(
       /^purged 10 rows \(TaskAssignment 2, Comment 4, Task 2, Project 2\) in 2 batch\(es\), [\d.]+ s; audit operation [0-9a-f-]{36}$/,
     );
-    h = await open();
+    h = await database.open();
     expect(await query(h.db, `SELECT id FROM projects`)).toHaveLength(0);
     const [audit] = await query<{ n: number }>(
       h.db,
       `SELECT count(*)::int AS n FROM audit_log a JOIN actors ac ON ac.id = a.actor_id WHERE a.action = 'PURGE' AND ac.subject = 'system:retention'`,
     );
     expect(audit!.n).toBe(10);
-    await done(h);
+    await database.done(h);
 
     const again = capture();
-    expect(await main(["--type", "Task"], env, again.out)).toBe(0);
+    expect(await main(["--type", "Task"], database.env, again.out)).toBe(0);
     expect(again.lines.stdout).toEqual(["nothing to purge"]);
   });
 
   it("draws a progress bar on a terminal, and stops between batches when told to", async () => {
-    const h = await open();
+    const h = await database.open();
     const engine = makeEngine(h.db);
     const ctx = await newTenant(h.db);
     for (let i = 0; i < 3; i++) {
@@ -120,7 +85,7 @@ describe(`npm run purge on ${DB_KIND}`, () => {
       const { operationId } = await engine.softDelete("Project", ctx, built.project.id);
       await ageOperation(h.db, operationId, 100);
     }
-    await done(h);
+    await database.done(h);
     const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
     let drawn = "";
     terminal.on("data", (chunk: Buffer) => (drawn += chunk.toString()));
@@ -128,11 +93,11 @@ describe(`npm run purge on ${DB_KIND}`, () => {
     const run = capture(terminal);
     // Stopped once the first batch committed.
     terminal.once("data", () => abort.abort());
-    expect(await main([], env, run.out, abort.signal)).toBe(130);
+    expect(await main([], database.env, run.out, abort.signal)).toBe(130);
     expect(drawn).toMatch(/purging Project \|.*\| 1\/3 roots \| 5 rows/);
     expect(run.lines.stderr[0]).toContain("interrupted after 1 batch(es)");
     const rest = capture();
-    expect(await main([], env, rest.out)).toBe(0);
+    expect(await main([], database.env, rest.out)).toBe(0);
     expect(rest.lines.stdout[0]).toMatch(/^purged 10 rows/);
   });
 });

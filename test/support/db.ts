@@ -11,7 +11,7 @@ import { organizations } from "../../src/db/schema/index.js";
 import type { DomainModel } from "../../src/domain/domain-model.js";
 import { MODEL } from "../../src/domain/model.js";
 import { readFileSync } from "node:fs";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { pgliteDumpPath, templateDb, withDatabase } from "./global-setup.js";
 import { directBaseUrl, pooledBaseUrl } from "./topology.js";
 
@@ -72,6 +72,27 @@ export async function openTestDatabase(options: { seeded?: boolean } = {}): Prom
       await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => a.end());
     },
   };
+}
+
+/**
+ * For races (PostgreSQL only): the enclosing suite's database and two more handles on it, each with its own pool,
+ * so that the two sides of a race never share a connection. Opened in a `beforeAll`, closed in an `afterAll`;
+ * `use` receives them once open.
+ */
+export function useRacingHandles(
+  use: (opened: { db: TestDatabase; handles: [DatabaseHandle, DatabaseHandle] }) => void,
+): void {
+  let db: TestDatabase | undefined;
+  const handles: DatabaseHandle[] = [];
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    for (let i = 0; i < 2; i++) handles.push(await connect({ url: db.url!, directUrl: db.directUrl }));
+    use({ db, handles: [handles[0]!, handles[1]!] });
+  });
+  afterAll(async () => {
+    for (const h of handles) await h.close();
+    await db?.close();
+  });
 }
 
 /** The soft-deletable tables of `model`, in declaration order; a test's own model brings its extra tables along. */

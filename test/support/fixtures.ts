@@ -1,15 +1,58 @@
 import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import { createRegistry } from "../../src/domain/model.js";
 import type { Database } from "../../src/db/database.js";
 import type { OperationContext } from "../../src/engine/context.js";
-import { SoftDeleteEngine, type EngineOptions } from "../../src/engine/engine.js";
+import { SoftDeleteEngine, type EngineOptions, type TypeCount } from "../../src/engine/engine.js";
 import type { DeletionPolicy, RelationDeclaration } from "../../src/engine/registry.js";
-import { createOrganization } from "./db.js";
+import { createOrganization, openTestDatabase, type TestDatabase } from "./db.js";
 
 export function makeEngine(db: Database, options: EngineOptions = {}, policies: Record<string, DeletionPolicy> = {}) {
   const registry = createRegistry().withPolicies((r: RelationDeclaration) => policies[r.name] ?? r.policy);
   return new SoftDeleteEngine(db, registry, options);
 }
+
+interface EngineDatabase {
+  db: TestDatabase;
+  engine: SoftDeleteEngine;
+}
+
+/**
+ * The enclosing file's (or suite's) database with an engine on it (`options.engine`) and, with `options.tenant`,
+ * a fresh organization as `ctx`: opened in a `beforeAll`, closed in an `afterAll`. `use` receives them once open,
+ * typically to set the file's own variables.
+ * @example
+ * let db: TestDatabase;
+ * let engine: SoftDeleteEngine;
+ * useEngineDatabase((opened) => ({ db, engine } = opened));
+ */
+export function useEngineDatabase(
+  use: (opened: EngineDatabase & { ctx: OperationContext }) => void,
+  options: { tenant: true; engine?: EngineOptions },
+): void;
+export function useEngineDatabase(
+  use: (opened: EngineDatabase) => void,
+  options?: { tenant?: false; engine?: EngineOptions },
+): void;
+export function useEngineDatabase(
+  use: ((opened: EngineDatabase & { ctx: OperationContext }) => void) | ((opened: EngineDatabase) => void),
+  options: { tenant?: boolean; engine?: EngineOptions } = {},
+): void {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    const engine = makeEngine(db.db, options.engine);
+    // The overloads pair `tenant: true` with a `use` that wants ctx.
+    const receive = use as (opened: EngineDatabase & { ctx?: OperationContext }) => void;
+    receive(options.tenant ? { db, engine, ctx: await newTenant(db.db) } : { db, engine });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+}
+
+/** `cascaded` (or any list of type counts) as a plain object, so the order of types does not matter. */
+export const byType = (list: TypeCount[]) => Object.fromEntries(list.map(({ type, count }) => [type, count]));
 
 export async function newTenant(db: Database, actor = "alice@example.test"): Promise<OperationContext> {
   const org = await createOrganization(db);

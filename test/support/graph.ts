@@ -1,6 +1,6 @@
 /** Builds a small, known graph through the API, for read-path tests. */
-import { expect } from "vitest";
-import type { TestApi } from "./api.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startTestApi, type TestApi, type TestApiOptions } from "./api.js";
 import { query } from "./db.js";
 
 let seq = 0;
@@ -89,4 +89,23 @@ export async function projectWithTasks(api: TestApi, n: number, prefix = "p"): P
      SELECT organization_id, id, 'task ' || g, 'seed' FROM projects, generate_series(1, ${n}) g WHERE slug = '${slug}'`,
   );
   return p.createProject.id as string;
+}
+
+export type Graph = Awaited<ReturnType<typeof buildGraph>>;
+
+/**
+ * The enclosing file's API (`startTestApi(options)`) with a `buildGraph` graph on it: started in a `beforeAll`,
+ * closed in an `afterAll`. `use` receives both once built, typically to set the file's own variables.
+ * @example
+ * let api: TestApi;
+ * let g: Graph;
+ * useGraphApi((opened) => ({ api, g } = opened));
+ */
+export function useGraphApi(use: (opened: { api: TestApi; g: Graph }) => void, options: TestApiOptions = {}): void {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await startTestApi(options);
+    use({ api, g: await buildGraph(api) });
+  });
+  afterAll(() => api?.close());
 }
