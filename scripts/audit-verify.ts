@@ -75,6 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: Output =
   try {
     handle = await connect({
       url: config.DATABASE_URL,
+      ownerUrl: config.DATABASE_OWNER_URL,
       pgliteDir: config.PGLITE_DIR,
       poolMax: 2,
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,

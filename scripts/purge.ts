@@ -97,6 +97,7 @@ export async function main(
       url: config.DATABASE_URL,
       // The purge's lock is a session lock: it goes to the primary itself (replicas are of no use here).
       directUrl: config.DATABASE_DIRECT_URL,
+      ownerUrl: config.DATABASE_OWNER_URL,
       pgliteDir: config.PGLITE_DIR,
       poolMax: Math.min(config.DATABASE_POOL_MAX, 4),
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,

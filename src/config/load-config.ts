@@ -31,7 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === "production" && "AUTH_SECRET" in out && !config.AUTH_SECRET) {
     problems.push("AUTH_SECRET is required when NODE_ENV=production (at least 32 characters)");
   }
-  for (const name of ["DATABASE_DIRECT_URL", "DATABASE_REPLICA_URLS"] as const)
+  for (const name of ["DATABASE_DIRECT_URL", "DATABASE_REPLICA_URLS", "DATABASE_OWNER_URL"] as const)
     if (config[name] !== undefined && !config.DATABASE_URL)
       problems.push(`${name} is set but DATABASE_URL is not: both describe a PostgreSQL deployment`);
   if (config.NODE_ENV === "production" && config.CORS_ORIGINS?.includes("*")) {

@@ -408,6 +408,11 @@ export const SETTINGS = {
     group: "Security",
     doc: "Every transaction acts as the role `softdelete_app` for its organization, so PostgreSQL's row-level security admits that organization's rows only. `false` only to measure its cost, with a superuser or BYPASSRLS connection role (any other sees no rows).",
   }),
+  DATABASE_OWNER_URL: setting({
+    schema: postgresUrl.optional(),
+    group: "Security",
+    doc: "PostgreSQL URL of the tables' owner, straight to the primary: migrations, the demo seed and the work across organizations (purge of every organization, bulk operations' polling, healthReport's statistics, audit:verify) use it. Set it, with `DATABASE_URL` logging in as a role that is a member of `softdelete_app` only, and nothing sent on the server's request connections can get past row-level security (README, \"Tenant isolation in PostgreSQL\"); start-up then refuses a `DATABASE_URL` role that could. Unset: `DATABASE_URL` does everything.",
+  }),
   LOG_LEVEL: setting({
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",

@@ -10,12 +10,16 @@
  *   `openSession` (sessions.ts) for LISTEN, session advisory locks and migrations.
  * - `replicaUrls` (DATABASE_REPLICA_URLS): pools of streaming replicas that serve stale-tolerant reads
  *   (replicas.ts decides which).
+ * - `ownerUrl` (DATABASE_OWNER_URL, optional): the tables' owner, straight to the primary: migrations, and a
+ *   small pool for the work that is not one organization's (owner-routing.ts), so that `url` may log in as a
+ *   role with `softdelete_app`'s privileges only.
  */
 import { mkdirSync } from "node:fs";
 import type { Logger } from "drizzle-orm/logger";
 import type { Client } from "pg";
 import * as schema from "./schema/index.js";
 import type { Database, DatabaseHandle } from "./database.js";
+import { routeOwnerWork } from "./owner-routing.js";
 import { describeUrl, ReplicaSet } from "./replicas.js";
 import { scopePgliteQueries, scopePoolQueries } from "./scoped-queries.js";
 import { directoryIntact, DirectoryLockedError, lockDirectory } from "./pglite-lock.js";
@@ -25,6 +29,8 @@ export interface ConnectOptions {
   url?: string | undefined;
   /** The primary itself, for session connections. @default url */
   directUrl?: string | undefined;
+  /** The tables' owner (the primary itself): migrations and work across organizations. @default url */
+  ownerUrl?: string | undefined;
   /** Streaming replicas for stale-tolerant reads. @default [] */
   replicaUrls?: string[] | undefined;
   /** Skip a replica lagging more than this. @default 5000 */
@@ -61,6 +67,7 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
   for (const [name, value] of [
     ["DATABASE_URL", url],
     ["DATABASE_DIRECT_URL", directUrl],
+    ...(options.ownerUrl ? [["DATABASE_OWNER_URL", options.ownerUrl] as const] : []),
     ...(options.replicaUrls ?? []).map((u) => ["DATABASE_REPLICA_URLS", u]),
   ] as const) {
     try {
@@ -79,12 +86,25 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
   // ones): the statement in flight fails, the pool drops the client, and the next checkout reconnects.
   pool.on("error", () => {}); // reported by the client's own listener below
   pool.on("connect", (client) => void client.on("error", (err) => options.onConnectionError?.(err)));
+  // The owner's pool: maintenance across organizations and the seed; a few connections are plenty.
+  const ownerPool = options.ownerUrl
+    ? new pg.Pool({
+        connectionString: options.ownerUrl,
+        max: Math.min(options.poolMax ?? 10, 4),
+        connectionTimeoutMillis: connectTimeoutMs,
+        application_name: "softdelete-graphql owner",
+      })
+    : undefined;
+  ownerPool?.on("error", () => {});
+  ownerPool?.on("connect", (client) => void client.on("error", (err) => options.onConnectionError?.(err)));
   try {
     const client = await pool.connect();
     client.release();
     if (directUrl !== url) await probe(pg.Client, directUrl, connectTimeoutMs, "DATABASE_DIRECT_URL");
+    if (options.ownerUrl) await probe(pg.Client, options.ownerUrl, connectTimeoutMs, "DATABASE_OWNER_URL");
   } catch (err) {
     await pool.end().catch(() => {});
+    await ownerPool?.end().catch(() => {});
     if (err instanceof DatabaseUnavailableError) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${describeUrl(url)}: ${reason}`);
@@ -92,6 +112,10 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
   // Statements outside transactions act for the caller's tenant scope (tenant-scope.ts); before routing, so a
   // read sent to a replica carries its scope too.
   scopePoolQueries(pool);
+  if (ownerPool) {
+    scopePoolQueries(ownerPool);
+    routeOwnerWork(pool, ownerPool);
+  }
   let replicas: ReplicaSet | undefined;
   if (options.replicaUrls?.length) {
     replicas = new ReplicaSet(pg.Pool, {
@@ -110,10 +134,12 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Da
     kind: "postgres",
     pool,
     direct: { url: directUrl, connectTimeoutMs },
+    ...(ownerPool ? { owner: { url: options.ownerUrl!, pool: ownerPool } } : {}),
     ...(replicas ? { replicas } : {}),
     close: async () => {
       await replicas?.close();
       await pool.end();
+      await ownerPool?.end();
     },
   };
 }

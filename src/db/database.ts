@@ -22,6 +22,11 @@ export interface DatabaseHandle {
    * Open them with `openSession` (src/db/sessions.ts), never from the pool.
    */
   direct?: { url: string; connectTimeoutMs: number };
+  /**
+   * The tables' owner (`DATABASE_OWNER_URL`, PostgreSQL only): migrations open their session here, and `pool`
+   * sends the work that is not one organization's to this pool (src/db/owner-routing.ts).
+   */
+  owner?: { url: string; pool: Pool };
   /** The streaming replicas that serve stale-tolerant reads (PostgreSQL with DATABASE_REPLICA_URLS only). */
   replicas?: ReplicaSet;
   /** The embedded PGlite instance (PGlite only). */

@@ -8,6 +8,7 @@
  * scope that has not written yet (see read-scope.ts). Transactions always run on the primary.
  */
 import type { Pool, PoolConfig } from "pg";
+import { ownerWork } from "./owner-routing.js";
 import { currentReadScope } from "./read-scope.js";
 import { scopePoolQueries } from "./scoped-queries.js";
 
@@ -196,7 +197,8 @@ export class ReplicaSet {
     }) as Pool["connect"];
     primary.query = ((...args: unknown[]) => {
       const scope = currentReadScope();
-      if (!scope || typeof args.at(-1) === "function") return query(...args);
+      // Work across organizations stays on the primary (the owner's connections, when there are two logins).
+      if (!scope || typeof args.at(-1) === "function" || ownerWork()) return query(...args);
       const first = args[0] as string | { text?: string } | undefined;
       const text = typeof first === "string" ? first : (first?.text ?? "");
       const kind = classify(text);

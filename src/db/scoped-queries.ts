@@ -52,11 +52,12 @@ export function scopePoolQueries(pool: Pool): void {
   const query = pool.query.bind(pool) as QueryFn;
   pool.query = ((...args: unknown[]) => {
     const scope = currentTenant();
-    if (!scope || typeof args.at(-1) === "function") return query(...args);
+    const statement = scope && scopeStatement(scope);
+    if (!statement || typeof args.at(-1) === "function") return query(...args);
     const first = args[0];
     const config: QueryConfig = typeof first === "string" ? { text: first } : { ...(first as QueryConfig) };
     const values = (Array.isArray(args[1]) ? args[1] : config.values) ?? [];
-    const text = `${scopeStatement(scope)};\n${inlineParameters(config.text, values)}`;
+    const text = `${statement};\n${inlineParameters(config.text, values)}`;
     const { values: _values, name: _name, ...rest } = config;
     // Two statements answer with two results; the caller asked for the second.
     return query({ ...rest, text }).then((results) => (results as QueryResult[])[1]);
@@ -68,9 +69,10 @@ export function scopePgliteQueries(client: PGlite): void {
   const query = client.query.bind(client) as QueryFn;
   client.query = ((...args: unknown[]) => {
     const scope = currentTenant();
-    if (!scope) return query(...args);
+    const statement = scope && scopeStatement(scope);
+    if (!statement) return query(...args);
     return client.transaction(async (tx) => {
-      await tx.exec(scopeStatement(scope));
+      await tx.exec(statement);
       return (tx.query as QueryFn)(...args);
     });
   }) as PGlite["query"];

@@ -18,8 +18,10 @@ export type SessionPurpose = "listen" | "lock" | "migrate";
 export async function openSession(handle: DatabaseHandle, purpose: SessionPurpose): Promise<Client> {
   if (!handle.direct) throw new Error(`a ${purpose} session needs PostgreSQL (this handle is ${handle.kind})`);
   const { default: pg } = await import("pg");
+  // Migrations change the schema: the owner's login when there is one (DATABASE_OWNER_URL).
+  const url = purpose === "migrate" && handle.owner ? handle.owner.url : handle.direct.url;
   const client = new pg.Client({
-    connectionString: handle.direct.url,
+    connectionString: url,
     connectionTimeoutMillis: handle.direct.connectTimeoutMs,
     application_name: `softdelete-graphql ${purpose}`,
   });

@@ -15,7 +15,12 @@
  *
  * The scope of an async context is set by whoever knows it: the API once it has authenticated the caller
  * (`actFor`, inside `withTenantScope`), a bulk runner for an operation's organization, maintenance across
- * organizations (`runAs(ALL_ORGANIZATIONS, …)`). Outside any scope statements run as the connection's role.
+ * organizations (`runAs(ALL_ORGANIZATIONS, …)`), the demo seed creating organizations (`runAs(AS_OWNER, …)`).
+ * Outside any scope statements run as the connection's role.
+ *
+ * Which connection: with `DATABASE_OWNER_URL` set, work that is not one organization's (`ALL_ORGANIZATIONS`,
+ * `AS_OWNER`) goes to the owner's connections and everything else to `DATABASE_URL`'s, whose role can then be one
+ * that only `softdelete_app`'s privileges reach (src/db/owner-routing.ts).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -24,15 +29,27 @@ export const APP_ROLE = "softdelete_app";
 /** The role of the narrow path that sees every organization (migration 0005). */
 export const MAINTENANCE_ROLE = "softdelete_maintenance";
 
-/** One organization's rows, or every organization's (maintenance). */
-export type TenantScope = { organizationId: string } | { allOrganizations: true };
+/**
+ * One organization's rows; every organization's (maintenance); or the tables' owner itself, no role switch (the
+ * demo seed, which creates organizations: only the owner may).
+ */
+export type TenantScope = { organizationId: string } | { allOrganizations: true } | { owner: true };
 
 export const ALL_ORGANIZATIONS: TenantScope = { allOrganizations: true };
+export const AS_OWNER: TenantScope = { owner: true };
+
+/** Work for one organization, which the application's own connections do; the others are the owner's. */
+export const isOrganizationScope = (scope: TenantScope | undefined): scope is { organizationId: string } =>
+  scope !== undefined && "organizationId" in scope;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The statement that makes the current transaction act for `scope`; the uuid is checked before it is inlined. */
-export function scopeStatement(scope: TenantScope): string {
+/**
+ * The statement that makes the current transaction act for `scope` (none for the owner itself); the uuid is
+ * checked before it is inlined.
+ */
+export function scopeStatement(scope: TenantScope): string | undefined {
+  if ("owner" in scope) return undefined;
   if ("allOrganizations" in scope) return `SELECT set_config('role', '${MAINTENANCE_ROLE}', true)`;
   if (!UUID.test(scope.organizationId))
     throw new TypeError(`a tenant scope needs an organization uuid, but got: ${JSON.stringify(scope.organizationId)}`);

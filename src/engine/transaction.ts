@@ -8,7 +8,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
-import { currentTenant, scopeStatement, type TenantScope } from "../db/tenant-scope.js";
+import { currentTenant, runAs, scopeStatement, type TenantScope } from "../db/tenant-scope.js";
 import { isTransient } from "./pg-errors.js";
 
 export { APP_ROLE, MAINTENANCE_ROLE } from "../db/tenant-scope.js";
@@ -33,7 +33,8 @@ export interface RetryOptions {
 /** Makes the current transaction act for `scope`; one statement, both settings transaction-local. */
 export async function enterScope(tx: Database, scope: TransactionScope | undefined): Promise<void> {
   if (!scope || scope.rowLevelSecurity === false) return;
-  await tx.execute(sql.raw(scopeStatement(scope)));
+  const statement = scopeStatement(scope);
+  if (statement) await tx.execute(sql.raw(statement));
 }
 
 /**
@@ -47,12 +48,20 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const attempts = retry.attempts ?? 5;
   const base = retry.baseDelayMs ?? 20;
+  const scope = retry.scope ?? currentTenant();
+  const begin = () =>
+    db.transaction(async (tx) => {
+      await enterScope(tx as unknown as Database, scope);
+      return work(tx as unknown as Database);
+    });
+  // A scope given explicitly (a bulk batch for its organization, started by the runner's maintenance loop) is
+  // also the async context's while the connection is checked out: it decides whose connection that is.
+  const { rowLevelSecurity: _rls, ...given } = retry.scope ?? {};
+  const checkout =
+    retry.scope && retry.scope.rowLevelSecurity !== false ? () => runAs(given as TenantScope, begin) : begin;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (tx) => {
-        await enterScope(tx as unknown as Database, retry.scope ?? currentTenant());
-        return work(tx as unknown as Database);
-      });
+      return await checkout();
     } catch (err) {
       if (attempt >= attempts || !isTransient(err)) throw err;
       await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1) * (0.5 + Math.random())));

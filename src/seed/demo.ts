@@ -12,6 +12,7 @@
 import { inArray } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { organizations } from "../db/schema/index.js";
+import { AS_OWNER, runAs } from "../db/tenant-scope.js";
 import type { AnyEntityDefinition, EntityDefinition } from "../domain/define.js";
 import { comment as commentEntity } from "../domain/entities/comment.js";
 import { project as projectEntity } from "../domain/entities/project.js";
@@ -138,13 +139,22 @@ export async function seedDemo(db: Database, engine: SoftDeleteEngine): Promise<
   let seeded = false;
   const [existing] = await db.select({ id: organizations.id }).from(organizations).limit(1);
   if (!existing) {
-    // A concurrent seeder that got here too waits on the slugs' unique index, then inserts nothing.
-    const created = await db
-      .insert(organizations)
-      .values(DEMO_ORGANIZATIONS.map((o) => ({ ...o, createdBy: SEED_ACTOR, updatedBy: SEED_ACTOR })))
-      .onConflictDoNothing({ target: organizations.slug })
-      .returning({ id: organizations.id, slug: organizations.slug });
-    for (const org of created) await seedOrganization(engine, { organizationId: org.id, actor: SEED_ACTOR }, org.slug);
+    // A concurrent seeder that got here too waits on the slugs' unique index, then inserts nothing. Creating
+    // organizations is the tables' owner's (DATABASE_OWNER_URL when set); each one's rows then act for it.
+    // (Awaited inside: a drizzle query runs when awaited, and must run in the owner's scope.)
+    const created = await runAs(
+      AS_OWNER,
+      async () =>
+        await db
+          .insert(organizations)
+          .values(DEMO_ORGANIZATIONS.map((o) => ({ ...o, createdBy: SEED_ACTOR, updatedBy: SEED_ACTOR })))
+          .onConflictDoNothing({ target: organizations.slug })
+          .returning({ id: organizations.id, slug: organizations.slug }),
+    );
+    for (const org of created)
+      await runAs(engine.rowLevelSecurity ? { organizationId: org.id } : undefined, () =>
+        seedOrganization(engine, { organizationId: org.id, actor: SEED_ACTOR }, org.slug),
+      );
     seeded = created.length > 0;
   }
   const order: string[] = DEMO_ORGANIZATIONS.map((o) => o.slug);

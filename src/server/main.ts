@@ -14,6 +14,8 @@ import { ConfigError, introspectionEnabled, loadConfig } from "../config/load-co
 import type { Config } from "../config/settings.js";
 import { connect, DatabaseUnavailableError } from "../db/connect.js";
 import { migrate } from "../db/migrate.js";
+import { rolePrivileges, tenantTables, unprotectedTables } from "../db/rls-checks.js";
+import { MODEL } from "../domain/model.js";
 import { seedDemo } from "../seed/demo.js";
 import { combineObservers } from "../engine/observer.js";
 import { createApp } from "./app.js";
@@ -50,6 +52,7 @@ async function main() {
     handle = await connect({
       url: config.DATABASE_URL,
       directUrl: config.DATABASE_DIRECT_URL,
+      ownerUrl: config.DATABASE_OWNER_URL,
       replicaUrls: config.DATABASE_REPLICA_URLS,
       replicaMaxLagMs: config.REPLICA_MAX_LAG_MS,
       replicaCheckIntervalMs: config.REPLICA_CHECK_INTERVAL_MS,
@@ -60,11 +63,34 @@ async function main() {
     });
     await migrate(handle);
   } catch (err) {
+    await handle?.close().catch(() => {});
     if (err instanceof DatabaseUnavailableError) fail(`Cannot start: ${err.message}`, 1);
     fail(
       `Cannot start: database migration failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
       1,
     );
+  }
+
+  if (handle.pool && config.ROW_LEVEL_SECURITY) {
+    // What the request connections' login may do decides what row-level security can promise (README).
+    const { role, bypasses, canActAsApp } = await rolePrivileges(handle.pool);
+    const unprotected = await unprotectedTables(handle.db, tenantTables(MODEL));
+    const problem = !canActAsApp
+      ? `DATABASE_URL logs in as ${role}, which may not act as softdelete_app: GRANT softdelete_app TO ${role}`
+      : config.DATABASE_OWNER_URL && bypasses.length
+        ? `DATABASE_URL logs in as ${role}, which ${bypasses.join(" and ")}; with DATABASE_OWNER_URL set it must be a role that is a member of softdelete_app only`
+        : unprotected.length
+          ? `row-level security does not protect ${unprotected.join(", ")}: its migration must call softdelete_protect_tenant_table (README, Adding an entity)`
+          : undefined;
+    if (problem) {
+      await handle.close().catch(() => {});
+      fail(`Cannot start: ${problem}`, 1);
+    }
+    if (bypasses.length)
+      log.warn(
+        { role, bypasses },
+        "DATABASE_URL's role can get past row-level security: SQL sent on its connections could RESET ROLE; set DATABASE_OWNER_URL and log in as a member of softdelete_app only (README, Tenant isolation in PostgreSQL)",
+      );
   }
 
   let trustedDocuments: TrustedDocuments | undefined;

@@ -8,19 +8,30 @@
 import { sql } from "drizzle-orm";
 import { printSchema } from "graphql";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../src/db/database.js";
+import { tenantTables, unprotectedTables } from "../../src/db/rls-checks.js";
+import { enterScope } from "../../src/engine/transaction.js";
 import { startResolversApp, startTestApi, type TestApi } from "../support/api.js";
 import { waitFor } from "../support/bulk.js";
 import { ageDeletions, rowCounts } from "../support/retention.js";
 import { must } from "../support/graph.js";
 import { CREATE_TABLE, TEST_MODEL } from "../support/note-entity.js";
+import { rowsOf } from "../support/db.js";
+
+/** The one line the entity's migration adds by hand (README, "Adding an entity"). */
+const PROTECT_TABLE = `SELECT softdelete_protect_tenant_table('task_notes')`;
 
 describe("an entity declared in a test model", () => {
   let api: TestApi;
+  let unprotectedBefore: string[];
   let taskId: string;
   beforeAll(async () => {
     api = await startTestApi({ model: TEST_MODEL });
     for (const statement of CREATE_TABLE.split(";").filter((s) => s.trim()))
       await api.db.db.execute(sql.raw(statement));
+    unprotectedBefore = await unprotectedTables(api.db.db, tenantTables(TEST_MODEL));
+    // The line README's "Adding an entity" adds to the generated migration.
+    await api.db.db.execute(sql.raw(PROTECT_TABLE));
     const project = await must(api, `mutation { createProject(input: { slug: "notes", name: "Notes" }) { id } }`);
     const task = await must(api, `mutation($p: ID!) { createTask(input: { projectId: $p, title: "noted" }) { id } }`, {
       p: project.createProject.id,
@@ -49,6 +60,27 @@ describe("an entity declared in a test model", () => {
     expect(printed).toContain("updateNote(id: ID!, input: UpdateNoteInput!): Note!");
     expect(api.app.schema.getType("SoftDeletableType")?.toString()).toBe("SoftDeletableType");
     expect(printed).toMatch(/enum SoftDeletableType \{[^}]*\bNote\b/);
+  });
+
+  test("row-level security covers its table once its migration calls softdelete_protect_tenant_table", async () => {
+    expect(unprotectedBefore).toEqual(["task_notes"]);
+    expect(await unprotectedTables(api.db.db, tenantTables(TEST_MODEL))).toEqual([]);
+    await newNotes(1);
+    const [mine] = await rowsOf<{ id: string }>(api.db.db, sql`SELECT DISTINCT organization_id AS id FROM task_notes`);
+    const [other] = await rowsOf<{ id: string }>(
+      api.db.db,
+      sql`SELECT id FROM organizations WHERE id <> ${mine!.id} LIMIT 1`,
+    );
+    // As the application role, the statement without any organization filter, for each organization in turn.
+    const visible = (organizationId: string) =>
+      api.db.db.transaction(async (tx) => {
+        await enterScope(tx as unknown as Database, { organizationId });
+        return (
+          await rowsOf<{ n: number }>(tx as unknown as Database, sql`SELECT count(*)::int AS n FROM task_notes`)
+        )[0]!.n;
+      });
+    expect(await visible(mine!.id)).toBeGreaterThan(0);
+    expect(await visible(other!.id)).toBe(0);
   });
 
   test("reads hide a deleted note unless includeDeleted, at every level", async () => {

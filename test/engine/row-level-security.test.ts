@@ -5,7 +5,10 @@
  * Every transaction here is rolled back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import type { Database } from "../../src/db/database.js";
+import { tenantTables, unprotectedTables } from "../../src/db/rls-checks.js";
+import { MODEL } from "../../src/domain/model.js";
 import { APP_ROLE, enterScope, MAINTENANCE_ROLE, Rollback } from "../../src/engine/transaction.js";
 import { openTestDatabase, query, type TestDatabase } from "../support/db.js";
 
@@ -216,6 +219,35 @@ describe("row-level security from below", () => {
         expect(r!.n, table).toBe(counts.get(table)!.acme + counts.get(table)!.demo);
       }
     });
+  });
+
+  it("a member through softdelete_maintenance_gate, as the owner is, inherits none of its rows", async () => {
+    const tables = TENANT_TABLES.filter((t) => t !== "audit_chain_heads");
+    const suffix = randomBytes(4).toString("hex");
+    /** Rows `role` sees in every tenant table, made a member of `of` and allowed to read them (as an owner may). */
+    const visible = (role: string, of: string) =>
+      rolledBack(db.db, async (tx) => {
+        await query(tx, `CREATE ROLE ${role} IN ROLE ${of}`);
+        await query(tx, `GRANT SELECT ON ${tables.join(", ")} TO ${role}`);
+        await query(tx, `SELECT set_config('role', '${role}', true)`);
+        let n = 0;
+        for (const table of tables)
+          n += (await query<{ n: number }>(tx, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+        return n;
+      });
+    expect(await visible(`sdg_gated_${suffix}`, "softdelete_maintenance_gate")).toBe(0);
+    // What the gate prevents: a member that inherits sees every organization.
+    expect(await visible(`sdg_direct_${suffix}`, MAINTENANCE_ROLE)).toBeGreaterThan(0);
+  });
+
+  it("unprotectedTables: none for the example domain; a table whose policy is dropped is named", async () => {
+    expect(await unprotectedTables(db.db, tenantTables(MODEL))).toEqual([]);
+    const named = await rolledBack(db.db, async (tx) => {
+      await query(tx, `DROP POLICY tenant_isolation ON comments`);
+      await query(tx, `ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY`);
+      return unprotectedTables(tx, tenantTables(MODEL));
+    });
+    expect(named).toEqual(["comments", "tasks"]);
   });
 
   it("the settings end with the transaction: the connection is its own role again", async () => {
