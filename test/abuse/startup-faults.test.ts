@@ -4,13 +4,10 @@
  * process on the same PGLITE_DIR exits 1 naming the holder's PID (both used to run, and writes were lost); a data
  * directory deleted under a running server makes /readyz say unavailable.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, describe, expect, test } from "vitest";
 import { connect, DatabaseUnavailableError } from "../../src/db/connect.js";
@@ -19,24 +16,12 @@ import { createApp } from "../../src/server/app.js";
 import { createServices } from "../../src/server/services.js";
 import { TEST_LIMITS } from "../support/api.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
+import { exitOf, SERVER_MAIN } from "../support/server-process.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // Each test starts a server process (SWC compiles it on the way): minutes on a loaded machine.
 const SLOW = { timeout: 300_000 };
 
-async function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/server/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "silent", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, stdout, stderr };
-}
+const run = (env: Record<string, string>) => exitOf(SERVER_MAIN, env);
 
 const dirs: string[] = [];
 const tempDir = () => {

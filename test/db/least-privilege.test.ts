@@ -8,73 +8,37 @@
  *
  * PostgreSQL only: PGlite has one login, a superuser.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inject } from "vitest";
-import { listeningUrl } from "../../src/server/banner.js";
 import { onPostgres } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
+import {
+  bannerToken,
+  exitOf as exitOfScript,
+  SERVER_MAIN,
+  spawnServer,
+  stopServer,
+  type ServerProcess,
+} from "../support/server-process.js";
 import { directBaseUrl } from "../support/topology.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SECRET = "least-privilege-secret-least-privilege-0123";
+/** Every child's own settings: a known secret, and warnings in the log (one test reads one). */
+const BASE = { AUTH_SECRET: SECRET, LOG_LEVEL: "warn" };
 
-function run(script: string, env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", script, ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      AUTH_SECRET: SECRET,
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  return { child, output: () => ({ stdout, stderr }) };
-}
+const exitOf = (script: string, env: Record<string, string>, args: string[] = []) =>
+  exitOfScript(script, { ...BASE, ...env }, args);
 
-async function exitOf(script: string, env: Record<string, string>, args: string[] = []) {
-  const { child, output } = run(script, env, args);
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, ...output() };
-}
-
-interface Server {
-  child: ChildProcess;
+interface Server extends ServerProcess {
   url: string;
   token: string;
-  output: () => { stdout: string; stderr: string };
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const server = run("src/server/main.ts", { SEED_DEMO: "true", ...env });
-  const deadline = Date.now() + 60_000;
-  while (!/export TOKEN=(\S+)/.test(server.output().stderr)) {
-    if (server.child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`server did not start: ${server.output().stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    ...server,
-    url: listeningUrl(server.output().stderr)!,
-    token: /export TOKEN=(\S+)/.exec(server.output().stderr)![1]!,
-  };
-}
-
-async function stop(server: Server | undefined) {
-  if (!server || server.child.exitCode !== null) return;
-  server.child.kill("SIGTERM");
-  await once(server.child, "exit");
+  const server = spawnServer({ ...BASE, SEED_DEMO: "true", ...env });
+  const url = await server.ready;
+  return { ...server, url, token: await bannerToken(server) };
 }
 
 async function gql(server: Server, query: string, variables: Record<string, unknown> = {}) {
@@ -150,7 +114,7 @@ describe.skipIf(!onPostgres)("least privilege (skipped on PGlite: it has one log
   }, 90_000);
 
   afterAll(async () => {
-    await stop(server);
+    await stopServer(server);
     await as(adminUrl, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
       for (const role of [api, stranger, owner]) await c.query(`DROP ROLE IF EXISTS "${role}"`);
@@ -269,17 +233,17 @@ describe.skipIf(!onPostgres)("least privilege (skipped on PGlite: it has one log
   });
 
   test("start-up refuses a request login that could bypass the policies or cannot act as softdelete_app, and an unprotected tenant table", async () => {
-    const owning = await exitOf("src/server/main.ts", { DATABASE_URL: ownerUrl, DATABASE_OWNER_URL: ownerUrl });
+    const owning = await exitOf(SERVER_MAIN, { DATABASE_URL: ownerUrl, DATABASE_OWNER_URL: ownerUrl });
     expect(owning.code).toBe(1);
     expect(owning.stderr.trim().split("\n")).toEqual([expect.stringContaining("owns the tables")]);
     expect(owning.stderr).toContain(owner);
-    const superuser = await exitOf("src/server/main.ts", {
+    const superuser = await exitOf(SERVER_MAIN, {
       DATABASE_URL: withDatabase(adminUrl, dbName),
       DATABASE_OWNER_URL: ownerUrl,
     });
     expect(superuser.code).toBe(1);
     expect(superuser.stderr).toContain("is a superuser");
-    const outsider = await exitOf("src/server/main.ts", {
+    const outsider = await exitOf(SERVER_MAIN, {
       DATABASE_URL: withUser(withDatabase(adminUrl, dbName), stranger),
       DATABASE_OWNER_URL: ownerUrl,
     });
@@ -288,7 +252,7 @@ describe.skipIf(!onPostgres)("least privilege (skipped on PGlite: it has one log
     // A tenant table without its protection (as if its migration forgot softdelete_protect_tenant_table).
     await as(ownerUrl, (c) => c.query(`ALTER TABLE comments NO FORCE ROW LEVEL SECURITY`));
     try {
-      const unprotected = await exitOf("src/server/main.ts", { DATABASE_URL: apiUrl, DATABASE_OWNER_URL: ownerUrl });
+      const unprotected = await exitOf(SERVER_MAIN, { DATABASE_URL: apiUrl, DATABASE_OWNER_URL: ownerUrl });
       expect(unprotected.code).toBe(1);
       expect(unprotected.stderr.trim().split("\n")).toEqual([
         expect.stringContaining("row-level security does not protect comments"),
@@ -311,7 +275,7 @@ describe.skipIf(!onPostgres)("least privilege (skipped on PGlite: it has one log
         .find((l) => l.msg.includes("can get past row-level security"));
       expect(warning?.role).toBe(owner);
     } finally {
-      await stop(single);
+      await stopServer(single);
     }
     await as(ownerUrl, async (c) => {
       // FORCE ROW LEVEL SECURITY and no policy for the owner: a path someone forgot to scope fails closed.

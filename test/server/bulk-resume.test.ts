@@ -2,47 +2,26 @@
  * A bulk operation survives its worker's death: SIGKILL the server mid-operation, start two new instances,
  * and exactly one of them finishes it from the last committed batch, with every row processed exactly once.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signToken } from "../../src/auth/token.js";
 import { toGlobalId } from "../../src/graphql/ids.js";
-import { listeningUrl } from "../../src/server/banner.js";
 import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
+import { spawnServer, type ServerProcess } from "../support/server-process.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SECRET = "resume-secret-resume-secret-resume-secret";
 const ROWS = 1500;
 
-function startServer(db: TestDatabase): { child: ChildProcess; ready: Promise<string> } {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: db.url!,
-      DATABASE_DIRECT_URL: db.directUrl!,
-      AUTH_SECRET: SECRET,
-      SEED_DEMO: "false",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      BULK_BATCH_SIZE: "25",
-      BULK_BATCH_PAUSE_MS: "20",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+function startServer(db: TestDatabase): ServerProcess {
+  return spawnServer({
+    DATABASE_URL: db.url!,
+    DATABASE_DIRECT_URL: db.directUrl!,
+    AUTH_SECRET: SECRET,
+    SEED_DEMO: "false",
+    BULK_BATCH_SIZE: "25",
+    BULK_BATCH_PAUSE_MS: "20",
   });
-  let out = "";
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (d) => {
-      out += d;
-      const url = listeningUrl(out);
-      if (url) resolve(url);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  ready.catch(() => {});
-  return { child, ready };
 }
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {

@@ -3,44 +3,21 @@
  * and a non-zero exit; a good start prints the URL and a working demo token, answers /healthz and /readyz,
  * and SIGTERM drains HTTP and WebSocket and exits 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
-import { listeningUrl } from "../../src/server/banner.js";
 import { WS_MAX_PAYLOAD_BYTES } from "../../src/server/websocket.js";
 import { onPostgres, openTestDatabase, type TestDatabase } from "../support/db.js";
+import {
+  bannerToken,
+  exitOf as exitOfScript,
+  SERVER_MAIN,
+  spawnServer,
+  type ServerProcess,
+} from "../support/server-process.js";
 import { wsClient, wsExec } from "../support/ws.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = ["--import", "@swc-node/register/esm-register", "src/server/main.ts"];
-
-function start(env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, MAIN, {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      LOG_LEVEL: "silent",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  return { child, output: () => ({ stdout, stderr }) };
-}
-
-async function exitOf(env: Record<string, string>) {
-  const { child, output } = start(env);
-  const [code] = (await once(child, "exit")) as [number];
-  return { code, ...output() };
-}
+const exitOf = (env: Record<string, string>) => exitOfScript(SERVER_MAIN, env);
 
 describe("start-up refuses bad configuration and unreachable databases with one line", () => {
   test.each([
@@ -72,7 +49,7 @@ describe("start-up refuses bad configuration and unreachable databases with one 
 
 describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
   let db: TestDatabase | undefined;
-  let server: ReturnType<typeof start>;
+  let server: ServerProcess;
   let url: string;
   let token: string;
 
@@ -84,16 +61,10 @@ describe(`a full start on ${onPostgres ? "PostgreSQL" : "PGlite"}`, () => {
       env.DATABASE_URL = db.url!;
       env.DATABASE_DIRECT_URL = db.directUrl!;
     } else env.PGLITE_DIR = "memory://";
-    server = start(env);
-    const deadline = Date.now() + 60_000;
+    server = spawnServer(env);
     // The banner goes to stderr: stdout carries only JSON log lines.
-    while (!/export TOKEN=(\S+)/.test(server.output().stderr)) {
-      if (server.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`server did not start: ${server.output().stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    url = listeningUrl(server.output().stderr)!;
-    token = /export TOKEN=(\S+)/.exec(server.output().stderr)![1]!;
+    url = await server.ready;
+    token = await bannerToken(server);
   });
   afterAll(async () => {
     if (server.child.exitCode === null) server.child.kill("SIGKILL");
