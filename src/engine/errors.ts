@@ -109,12 +109,41 @@ export class ParentDeletedError extends EngineError {
   }
 }
 
-/** A deadlock or serialization failure that outlived the engine's own retries: the same request may succeed. */
+/** What a RETRYABLE failure did to the request's changes, when its database connection was lost. */
+export type RetryOutcome =
+  /** The transaction had not reached COMMIT: PostgreSQL rolled it back, nothing was applied. */
+  | "NOT_APPLIED"
+  /**
+   * The connection was lost during COMMIT, or outside a transaction (a query, or a single-statement write such as
+   * queueing a bulk operation): the change may have been applied. A query may be sent again as it is.
+   */
+  | "UNKNOWN";
+
+const RETRY_MESSAGES = {
+  CONCURRENT_CHANGE: "the request met concurrent changes (a deadlock or serialization failure); send it again",
+  NOT_APPLIED:
+    "the database connection was lost before the change was committed (the database restarted or ended the session): nothing was applied; send it again",
+  UNKNOWN:
+    "the database connection was lost during the request (the database restarted or ended the session): a query may be sent again; a change may or may not have been applied, so read it back before sending it again",
+};
+
+/**
+ * A transient failure: the same request may succeed. A deadlock or serialization failure that outlived the
+ * engine's own retries (`cause: "CONCURRENT_CHANGE"`, rolled back), or a database connection lost under the
+ * request (`cause: "CONNECTION_LOST"`, with its `outcome`: whether a change can have been applied).
+ */
 export class RetryableError extends EngineError {
-  constructor() {
-    super("RETRYABLE", "the request met concurrent changes (a deadlock or serialization failure); send it again", {
-      retryable: true,
-    });
+  constructor(lost?: { outcome: RetryOutcome; error: unknown; httpStatus?: number | undefined }) {
+    super(
+      "RETRYABLE",
+      RETRY_MESSAGES[lost?.outcome ?? "CONCURRENT_CHANGE"],
+      lost
+        ? { retryable: true, cause: "CONNECTION_LOST", outcome: lost.outcome }
+        : { retryable: true, cause: "CONCURRENT_CHANGE", outcome: "NOT_APPLIED" },
+      lost?.httpStatus,
+    );
+    // Kept for the server's log, never sent to a client (details are).
+    if (lost) this.cause = lost.error;
   }
 }
 

@@ -9,6 +9,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { currentTenant, runAs, scopeStatement, type TenantScope } from "../db/tenant-scope.js";
+import { isConnectionLoss } from "../db/connection-loss.js";
+import { EngineError, RetryableError } from "./errors.js";
 import { isTransient } from "./pg-errors.js";
 
 export { APP_ROLE, MAINTENANCE_ROLE } from "../db/tenant-scope.js";
@@ -39,7 +41,8 @@ export async function enterScope(tx: Database, scope: TransactionScope | undefin
 
 /**
  * Runs `work` in one transaction, re-running it from the start on a serialization failure or deadlock.
- * Any other error rolls back and propagates.
+ * A lost database connection becomes RETRYABLE, saying whether the change was rolled back (lost before COMMIT)
+ * or may have been applied (lost during COMMIT). Any other error rolls back and propagates.
  */
 export async function inTransaction<T>(
   db: Database,
@@ -49,10 +52,14 @@ export async function inTransaction<T>(
   const attempts = retry.attempts ?? 5;
   const base = retry.baseDelayMs ?? 20;
   const scope = retry.scope ?? currentTenant();
+  // Set once `work` is done: a connection lost after that was lost during COMMIT, whose outcome is unknown.
+  let committing = false;
   const begin = () =>
     db.transaction(async (tx) => {
       await enterScope(tx as unknown as Database, scope);
-      return work(tx as unknown as Database);
+      const result = await work(tx as unknown as Database);
+      committing = true;
+      return result;
     });
   // A scope given explicitly (a bulk batch for its organization, started by the runner's maintenance loop) is
   // also the async context's while the connection is checked out: it decides whose connection that is.
@@ -60,9 +67,13 @@ export async function inTransaction<T>(
   const checkout =
     retry.scope && retry.scope.rowLevelSecurity !== false ? () => runAs(given as TenantScope, begin) : begin;
   for (let attempt = 1; ; attempt++) {
+    committing = false;
     try {
       return await checkout();
     } catch (err) {
+      // Not re-run here: a restart takes longer than a retry waits, and the client learns it may send it again.
+      if (!(err instanceof EngineError) && isConnectionLoss(err))
+        throw new RetryableError({ outcome: committing ? "UNKNOWN" : "NOT_APPLIED", error: err });
       if (attempt >= attempts || !isTransient(err)) throw err;
       await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1) * (0.5 + Math.random())));
     }

@@ -1,12 +1,13 @@
 /**
  * Every error leaves through here, over HTTP, WebSocket and SSE alike, so a client sees one shape whatever the
- * transport. Expected errors keep their code and details (engine ids shown as the global ids the client sent);
- * anything else becomes "Unexpected error." with INTERNAL_SERVER_ERROR, and is logged (with the request id) by
+ * transport. Expected errors keep their code and details (engine ids shown as the global ids the client sent),
+ * and so does a lost database connection (RETRYABLE, however it surfaced); anything else becomes "Unexpected error." with INTERNAL_SERVER_ERROR, and is logged (with the request id) by
  * the caller: no SQL, stack or parameter reaches a client.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { EngineError } from "../engine/errors.js";
 import { isUuid } from "../engine/sql.js";
+import { translateConnectionLoss } from "../engine/translate.js";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
 import { toGlobalId } from "./ids.js";
 import { variableOf } from "./request-guards.js";
@@ -71,7 +72,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, opti
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
   };
-  const original = originalOf(error);
+  // A database connection lost under the request is transient, not unexpected (wherever it surfaced).
+  const original = translateConnectionLoss(originalOf(error));
   if (original instanceof EngineError) {
     // Request-level refusals quote graphql-js's coercion messages, which may end with a schema hint.
     const { message, details } = withGlobalIds(original, options.nodeTypes ?? []);

@@ -22,6 +22,7 @@ import { withReadScope } from "../db/read-scope.js";
 import { actFor, runAs } from "../db/tenant-scope.js";
 import type { SoftDeleteEngine } from "../engine/engine.js";
 import { Maintenance } from "../engine/maintenance.js";
+import { translateConnectionLoss } from "../engine/translate.js";
 import type { DomainModel } from "../domain/domain-model.js";
 import { MODEL } from "../domain/model.js";
 import type { BulkServices, Context, Viewer } from "../graphql/context.js";
@@ -185,7 +186,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const introspection = opts.introspection ?? true;
   const hideSuggestions = !introspection;
-  const login = (authorization: unknown) => authenticate(authorization, opts.secret, orgs);
+  // A connection lost while looking up the organization refuses the request as RETRYABLE, 503.
+  const login = (authorization: unknown) =>
+    authenticate(authorization, opts.secret, orgs).catch((err: unknown) => {
+      throw translateConnectionLoss(err, 503);
+    });
   const nodeTypes = model.names;
   const pipeline = {
     schema,
@@ -291,7 +296,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     execute: async (request, authorization) => {
       let contextValue: Context;
       try {
-        const viewer = await authenticate(authorization, opts.secret, orgs);
+        const viewer = await login(authorization);
         contextValue = makeContext(opts, viewer, randomUUID());
       } catch (err) {
         const error =

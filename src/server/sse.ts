@@ -14,7 +14,8 @@ import type { Request, RequestHandler, Response } from "express";
 import type { ExecutionArgs, ExecutionResult } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/express";
 import type { Context, Viewer } from "../graphql/context.js";
-import { UnauthenticatedError } from "../engine/errors.js";
+import { RetryableError, UnauthenticatedError } from "../engine/errors.js";
+import { extensionsOf } from "../graphql/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import {
@@ -54,6 +55,10 @@ export function sseHandler(options: SseOptions): RequestHandler {
       try {
         viewers.set(req.raw, await options.authenticate(req.headers.get("authorization")));
       } catch (err) {
+        if (err instanceof RetryableError) {
+          const body = JSON.stringify({ errors: [{ message: err.message, extensions: extensionsOf(err) }] });
+          return [body, { status: 503, statusText: "Service Unavailable", headers: json }];
+        }
         if (!(err instanceof UnauthenticatedError)) throw err;
         const body = JSON.stringify({ errors: [{ message: err.message, extensions: { code: "UNAUTHENTICATED" } }] });
         return [body, { status: 401, statusText: "Unauthorized", headers: json }];

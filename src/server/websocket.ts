@@ -13,7 +13,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Context, Viewer } from "../graphql/context.js";
-import { UnauthenticatedError } from "../engine/errors.js";
+import { RetryableError, UnauthenticatedError } from "../engine/errors.js";
 import type { Metrics } from "./metrics.js";
 import { executeInReadScope } from "./read-routing.js";
 import {
@@ -91,8 +91,12 @@ export function serveWebSocket(httpServer: Server, path: string, options: WebSoc
           }
           return true;
         } catch (err) {
-          const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
-          ctx.extra.socket.close(4401, `UNAUTHENTICATED: ${reason}`.slice(0, 120));
+          // 1013 "try again later": a transient fault, which graphql-ws clients retry (unlike 4401).
+          if (err instanceof RetryableError) ctx.extra.socket.close(1013, `RETRYABLE: ${err.message}`.slice(0, 120));
+          else {
+            const reason = err instanceof UnauthenticatedError ? err.message : "authentication failed";
+            ctx.extra.socket.close(4401, `UNAUTHENTICATED: ${reason}`.slice(0, 120));
+          }
           return false;
         }
       },
