@@ -17,22 +17,19 @@
  *   logged no "unexpected error".
  * Typed refusals of racing requests (ALREADY_DELETED, NOT_DELETED, PARENT_DELETED, ...) are expected and reported.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signToken } from "../../src/auth/token.js";
 import { MODEL } from "../../src/domain/model.js";
 import type { SoftDeleteEngine } from "../../src/engine/engine.js";
 import { toGlobalId } from "../../src/graphql/ids.js";
-import { listeningUrl } from "../../src/server/banner.js";
 import { onPostgres, openTestDatabase, query, type TestDatabase } from "../support/db.js";
 import { buildProject, makeEngine } from "../support/fixtures.js";
+import { spawnServer, type ServerProcess } from "../support/server-process.js";
 import { sseClient } from "../support/sse.js";
 import { wsClient } from "../support/ws.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SECRET = "soak-secret-soak-secret-soak-secret-0123";
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 /** Tasks per project, per tenant: two large projects for bulk operations, three small ones. */
@@ -79,49 +76,33 @@ class Tally {
   }
 }
 
-function startServer(db: TestDatabase): { child: ChildProcess; ready: Promise<string>; log: string[] } {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: db.url!,
-      DATABASE_DIRECT_URL: db.directUrl!,
-      PGAPPNAME: APP_NAME,
-      AUTH_SECRET: SECRET,
-      SEED_DEMO: "false",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      BULK_BATCH_SIZE: "5",
-      BULK_BATCH_PAUSE_MS: "30",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+function startServer(db: TestDatabase): ServerProcess {
+  return spawnServer({
+    DATABASE_URL: db.url!,
+    DATABASE_DIRECT_URL: db.directUrl!,
+    PGAPPNAME: APP_NAME,
+    AUTH_SECRET: SECRET,
+    SEED_DEMO: "false",
+    LOG_LEVEL: "warn",
+    BULK_BATCH_SIZE: "5",
+    BULK_BATCH_PAUSE_MS: "30",
   });
-  const log: string[] = [];
-  let partial = "";
-  child.stdout!.on("data", (d) => {
-    const lines = (partial + String(d)).split("\n");
-    partial = lines.pop()!;
-    log.push(...lines.filter(Boolean));
-  });
-  let err = "";
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (d) => {
-      err += d;
-      const url = listeningUrl(err);
-      if (url) resolve(url);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-  ready.catch(() => {});
-  return { child, ready, log };
+}
+
+/** The server's complete JSON log lines so far (a line still being written is left out). */
+function logLines(server: ServerProcess): string[] {
+  const out = server.output().stdout;
+  return out
+    .slice(0, out.lastIndexOf("\n") + 1)
+    .split("\n")
+    .filter(Boolean);
 }
 
 describe.skipIf(!onPostgres)(
   "soak: two tenants, mixed load, connections killed midway (PostgreSQL only: pg_terminate_backend needs real server connections)",
   () => {
     let db: TestDatabase;
-    let server: ReturnType<typeof startServer>;
+    let server: ServerProcess;
     let url: string;
     let monitor: pg.Client;
     const tenants: Tenant[] = [];
@@ -428,7 +409,7 @@ describe.skipIf(!onPostgres)(
         }
 
         // No unexpected error at all: a terminated connection is answered RETRYABLE, and not logged as unexpected.
-        const logged = server.log.map((l) => JSON.parse(l) as { msg: string; err?: unknown; requestId?: string });
+        const logged = logLines(server).map((l) => JSON.parse(l) as { msg: string; err?: unknown; requestId?: string });
         expect(logged.filter((l) => l.msg === "unexpected error").map((l) => JSON.stringify(l))).toEqual([]);
         expect(tally.unexpected).toEqual([]);
         expect(tally.transport).toEqual([]);
