@@ -8,10 +8,10 @@
  *
  * PostgreSQL only: PGlite has one login, a superuser.
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inject } from "vitest";
-import { onPostgres } from "../support/db.js";
+import { onPostgres, withClient } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
 import {
   bannerToken,
@@ -53,15 +53,7 @@ async function gql(server: Server, query: string, variables: Record<string, unkn
 }
 
 /** Opens a connection as `url`'s login, runs `work`, closes it. */
-async function as<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const as = withClient;
 
 /** The SQLSTATE `statement` fails with, or "ok". */
 async function outcome(client: pg.Client, statement: string): Promise<string> {

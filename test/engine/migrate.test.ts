@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { getTableName, isTable, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect } from "../../src/db/connect.js";
@@ -13,7 +13,7 @@ import type { Database, DatabaseHandle } from "../../src/db/database.js";
 import { migrate, migrationsFolder } from "../../src/db/migrate.js";
 import * as schema from "../../src/db/schema/index.js";
 import { MODEL } from "../../src/domain/model.js";
-import { onPostgres, openTestDatabase, rowsOf, type TestDatabase } from "../support/db.js";
+import { onPostgres, openTestDatabase, rowsOf, withClient, type TestDatabase } from "../support/db.js";
 import { withDatabase } from "../support/global-setup.js";
 import { directBaseUrl, pooledBaseUrl } from "../support/topology.js";
 
@@ -87,15 +87,7 @@ describe.skipIf(!onPostgres)("concurrent migrate (PostgreSQL only: PGlite is one
   const name = `sdg_test_${inject("testRun")}_migrate_${randomBytes(6).toString("hex")}`;
   const handles: DatabaseHandle[] = [];
 
-  async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: base });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
+  const admin = <T>(work: (client: pg.Client) => Promise<T>) => withClient(base, work);
 
   beforeAll(async () => {
     await admin((c) => c.query(`CREATE DATABASE "${name}"`));

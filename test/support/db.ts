@@ -118,3 +118,14 @@ export async function rowsOf<T = Record<string, unknown>>(db: Database, statemen
 export async function query<T = Record<string, unknown>>(db: Database, text: string): Promise<T[]> {
   return rowsOf<T>(db, sql.raw(text));
 }
+
+/** Runs `work` on a connection of its own to `url` (PostgreSQL), closed afterwards whatever happens. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
